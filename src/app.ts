@@ -1,0 +1,54 @@
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { Config } from './config.js';
+import type { Database } from './db/database.js';
+import { healthRoutes } from './health.js';
+import { addErrorHandler } from './http/error-handler.js';
+import { compileSerializer } from './http/json.js';
+import { addNotFoundHandler } from './http/not-found.js';
+import { addRequestLog } from './http/request-log.js';
+import { addSecurityHeaders } from './http/security-headers.js';
+import { createClientErrorHandler } from './http/unknown-method.js';
+import { itemRoutes } from './items/routes.js';
+import { createItemStore } from './items/store.js';
+
+export interface AppDeps {
+  database: Database;
+  logger: Logger;
+}
+
+const REQUEST_ID = /^[\w.:@/+=-]{1,200}$/;
+
+/** One Fastify instance: HTTP behaviour of the contract first, then the features. */
+export async function buildApp(config: Config, { database, logger }: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: logger as FastifyBaseLogger,
+    disableRequestLogging: true,
+    requestIdLogLabel: 'request_id',
+    genReqId: (request) => {
+      const given = request.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    bodyLimit: config.bodyLimit,
+    trustProxy: config.trustProxy,
+    clientErrorHandler: createClientErrorHandler(logger),
+    // Query strings as Django reads them: `+` is a space and the last of repeated keys wins.
+    routerOptions: { querystringParser: (query) => Object.fromEntries(new URLSearchParams(query)) },
+  });
+
+  // Bodies arrive as raw bytes; the API parses them itself after the item lookup (http/body.ts).
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+  app.setSerializerCompiler(compileSerializer);
+
+  addSecurityHeaders(app);
+  addRequestLog(app);
+  addErrorHandler(app);
+  addNotFoundHandler(app);
+
+  app.addHook('onClose', () => database.close());
+  await app.register(healthRoutes, { db: database.db });
+  await app.register(itemRoutes, { store: createItemStore(database.db) });
+  return app;
+}

@@ -1,0 +1,113 @@
+// The only module that reads process.env. Every setting is validated here, once, at start-up;
+// the rest of the code receives a frozen Config.
+
+export type DatabaseConfig =
+  | { kind: 'sqlite'; path: string }
+  | { kind: 'postgres'; url: string; poolSize: number; statementTimeoutMs: number; connectTimeoutMs: number };
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+export interface Config {
+  port: number;
+  host: string;
+  database: DatabaseConfig;
+  logLevel: LogLevel;
+  /** Path of the JSON log file; null when file logging is off. */
+  logFile: string | null;
+  migrateOnStart: boolean;
+  workers: number;
+  bodyLimit: number;
+  shutdownGraceMs: number;
+  trustProxy: boolean;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+type Env = Record<string, string | undefined>;
+
+export function loadConfig(env: Env = process.env): Readonly<Config> {
+  const problems: string[] = [];
+  const int = (name: string, fallback: number, min: number, max: number): number => {
+    const raw = env[name];
+    if (raw === undefined || raw.trim() === '') return fallback;
+    const value = Number(raw.trim());
+    if (!Number.isInteger(value) || value < min || value > max) {
+      problems.push(`${name} must be a whole number from ${min} to ${max}, got "${raw}"`);
+      return fallback;
+    }
+    return value;
+  };
+  const bool = (name: string, fallback: boolean): boolean => {
+    const raw = env[name]?.trim().toLowerCase();
+    if (raw === undefined || raw === '') return fallback;
+    if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
+    if (['0', 'false', 'no', 'off'].includes(raw)) return false;
+    problems.push(`${name} must be true or false, got "${env[name]}"`);
+    return fallback;
+  };
+
+  const logLevel = (env.LOG_LEVEL?.trim().toLowerCase() || 'info') as LogLevel;
+  if (!LOG_LEVELS.includes(logLevel)) {
+    problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${env.LOG_LEVEL}"`);
+  }
+
+  const config: Config = {
+    port: int('PORT', 8000, 0, 65535),
+    host: env.HOST?.trim() || '0.0.0.0',
+    database: parseDatabase(env, problems, int),
+    logLevel,
+    logFile: env.LOG_FILE === undefined ? 'logs/api_server.log' : env.LOG_FILE.trim() || null,
+    migrateOnStart: bool('MIGRATE_ON_START', true),
+    workers: int('WORKERS', 1, 1, 64),
+    bodyLimit: int('BODY_LIMIT', 10 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+    shutdownGraceMs: int('SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
+    trustProxy: bool('TRUST_PROXY', false),
+  };
+  if (problems.length > 0) throw new ConfigError(problems);
+  return Object.freeze(config);
+}
+
+function parseDatabase(
+  env: Env,
+  problems: string[],
+  int: (name: string, fallback: number, min: number, max: number) => number,
+): DatabaseConfig {
+  const url = env.DATABASE_URL?.trim() || postgresUrlFromParts(env) || 'sqlite:data/db.sqlite3';
+  if (url.startsWith('sqlite:')) {
+    const path = url.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
+    if (path === '') problems.push('DATABASE_URL "sqlite:" needs a file path, e.g. sqlite:data/db.sqlite3');
+    return { kind: 'sqlite', path };
+  }
+  if (/^postgres(ql)?:\/\//.test(url)) {
+    try {
+      new URL(url);
+    } catch {
+      problems.push('DATABASE_URL is not a valid postgres:// URL');
+    }
+    return {
+      kind: 'postgres',
+      url,
+      poolSize: int('DB_POOL_SIZE', 10, 1, 1000),
+      statementTimeoutMs: int('DB_STATEMENT_TIMEOUT_MS', 5000, 0, 3_600_000),
+      connectTimeoutMs: int('DB_CONNECT_TIMEOUT_MS', 3000, 1, 600_000),
+    };
+  }
+  problems.push('DATABASE_URL must start with sqlite: or postgres:// (the value is not shown: it may hold a password)');
+  return { kind: 'sqlite', path: 'data/db.sqlite3' };
+}
+
+/** ECS passes the RDS secret as separate variables; build a URL from them when DATABASE_URL is unset. */
+function postgresUrlFromParts(env: Env): string | undefined {
+  if (!env.PGHOST) return undefined;
+  const user = encodeURIComponent(env.PGUSER ?? 'postgres');
+  const password = env.PGPASSWORD ? `:${encodeURIComponent(env.PGPASSWORD)}` : '';
+  const database = encodeURIComponent(env.PGDATABASE ?? 'postgres');
+  const sslmode = env.PGSSLMODE ? `?sslmode=${encodeURIComponent(env.PGSSLMODE)}` : '';
+  return `postgres://${user}${password}@${env.PGHOST}:${env.PGPORT ?? '5432'}/${database}${sslmode}`;
+}

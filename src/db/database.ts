@@ -1,0 +1,101 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import SqliteDatabase from 'better-sqlite3';
+import { type Generated, Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import pg from 'pg';
+import type { DatabaseConfig } from '../config.js';
+
+export interface ItemsTable {
+  id: Generated<number>;
+  product: string;
+  price: number;
+  /** Incremented on every write; the ETag of an item derives from it. */
+  version: Generated<number>;
+}
+
+export interface Tables {
+  items: ItemsTable;
+}
+
+export type Db = Kysely<Tables>;
+
+export type DatabaseKind = DatabaseConfig['kind'];
+
+export interface Database {
+  db: Db;
+  kind: DatabaseKind;
+  close(): Promise<void>;
+}
+
+export function openDatabase(config: DatabaseConfig): Database {
+  const db = new Kysely<Tables>({
+    dialect: config.kind === 'sqlite' ? sqliteDialect(config.path) : postgresDialect(config),
+  });
+  return { db, kind: config.kind, close: () => db.destroy() };
+}
+
+function sqliteDialect(path: string): SqliteDialect {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const sqlite = new SqliteDatabase(path);
+  // WAL: readers never block the writer. synchronous=NORMAL in WAL mode keeps every committed
+  // transaction through a process crash; only an OS crash or power loss can lose the last ones.
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('synchronous = NORMAL');
+  sqlite.pragma('busy_timeout = 5000');
+  return new SqliteDialect({ database: withStatementCache(sqlite) });
+}
+
+/**
+ * Kysely's SQLite driver prepares every query anew; the hot queries are few and fixed, so keep
+ * their prepared statements (preparing costs more than running a point lookup).
+ */
+function withStatementCache(sqlite: SqliteDatabase.Database) {
+  const cache = new Map<string, SqliteDatabase.Statement>();
+  return {
+    close: () => sqlite.close(),
+    prepare(sql: string) {
+      let statement = cache.get(sql);
+      if (!statement) {
+        statement = sqlite.prepare(sql);
+        if (cache.size < 500) cache.set(sql, statement);
+      }
+      return statement;
+    },
+  };
+}
+
+function postgresDialect(config: Extract<DatabaseConfig, { kind: 'postgres' }>): PostgresDialect {
+  const pool = new pg.Pool({
+    connectionString: config.url,
+    max: config.poolSize,
+    connectionTimeoutMillis: config.connectTimeoutMs,
+    statement_timeout: config.statementTimeoutMs || undefined,
+    // A client-side bound too, for when the server stops answering altogether.
+    query_timeout: config.statementTimeoutMs ? config.statementTimeoutMs + 1000 : undefined,
+    idleTimeoutMillis: 30_000,
+    types: { getTypeParser: bigintAsNumber },
+  });
+  // An idle client losing its connection must not crash the process; the next query reconnects.
+  pool.on('error', () => {});
+  return new PostgresDialect({ pool });
+}
+
+const INT8_OID = 20;
+function bigintAsNumber(oid: number, format?: 'text' | 'binary') {
+  if (oid === INT8_OID) return (value: string) => Number(value);
+  return pg.types.getTypeParser(oid, format as 'text');
+}
+
+/** True when an error means the database cannot be reached right now (answer 503, not 500). */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const { code, message } = error as Error & { code?: unknown };
+  if (typeof code === 'string') {
+    if (['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EPIPE', 'EAI_AGAIN'].includes(code))
+      return true;
+    if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') return true;
+    // PostgreSQL: 08 connection exception, 57014 statement timeout, 57P0x shutdown, 53 insufficient resources
+    if (/^(08|57P0|53)/.test(code) || code === '57014') return true;
+  }
+  return /timeout|Connection terminated|connection error|Client has encountered a connection error/i.test(message);
+}

@@ -1,0 +1,32 @@
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { isDatabaseUnavailable } from '../db/database.js';
+import { ApiError, databaseUnavailable, detail } from './errors.js';
+
+const SERVER_ERROR_HTML = '<h1>Server Error (500)</h1>';
+
+/**
+ * Every error becomes the contract's JSON body. A 500 is a bug: its log line names the request
+ * id and the error, never a stack trace, and the client learns nothing about the internals.
+ */
+export function addErrorHandler(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const answer = toApiError(error);
+    if (answer) {
+      return reply.code(answer.statusCode).headers(answer.headers).type('application/json').send(answer.body);
+    }
+    request.log.error({ err_name: error.name, err_code: error.code, err_message: error.message }, 'Unhandled error');
+    if (request.url.startsWith('/api')) {
+      return reply.code(500).type('application/json').send({ detail: 'A server error occurred.' });
+    }
+    return reply.code(500).type('text/html; charset=utf-8').send(SERVER_ERROR_HTML);
+  });
+}
+
+function toApiError(error: FastifyError): ApiError | undefined {
+  if (error instanceof ApiError) return error;
+  if (isDatabaseUnavailable(error)) return databaseUnavailable();
+  if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return detail(413, 'Request body is too large.');
+  const status = error.statusCode;
+  if (status !== undefined && status >= 400 && status < 500) return detail(status, error.message);
+  return undefined;
+}

@@ -1,0 +1,21 @@
+import { ConfigError, loadConfig } from './config.js';
+import { openDatabase } from './db/database.js';
+import { migrateToLatest } from './db/migrate.js';
+
+// `npm run migrate` / `node dist/migrate.js`: apply pending migrations and exit (a one-off task).
+
+try {
+  const config = loadConfig();
+  const database = openDatabase(config.database);
+  try {
+    const applied = await migrateToLatest(database);
+    process.stdout.write(applied.length ? `Applied: ${applied.join(', ')}\n` : 'Schema is up to date.\n');
+  } finally {
+    await database.close();
+  }
+} catch (error) {
+  process.stderr.write(
+    `${error instanceof ConfigError ? error.message : `Migration failed: ${(error as Error).message}`}\n`,
+  );
+  process.exit(1);
+}
