@@ -1,0 +1,63 @@
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import type { TestContext } from 'node:test';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../../src/app.js';
+import { type Config, loadConfig } from '../../src/config.js';
+import { type Database, openDatabase } from '../../src/db/database.js';
+import { migrateToLatest } from '../../src/db/migrate.js';
+import { createItemStore, type ItemStore } from '../../src/items/store.js';
+import { createLogger } from '../../src/logging.js';
+import { type Backend, freshDatabase, tempDir } from './backends.js';
+
+export interface Built {
+  app: FastifyInstance;
+  database: Database;
+  /** The store over the same database, to check what the API stored. */
+  store: ItemStore;
+  config: Config;
+  /** Lines the app wrote to the console, parsed. */
+  consoleLines: () => Array<Record<string, unknown>>;
+}
+
+/** The app on a fresh, migrated database of the given backend, closed when the test ends. */
+export async function build(t: TestContext, backend: Backend, env: Record<string, string> = {}): Promise<Built> {
+  const dir = tempDir(t);
+  const config = {
+    ...loadConfig({ LOG_FILE: join(dir, 'api.log'), ...env }),
+    database: await freshDatabase(t, backend),
+  };
+  const lines: string[] = [];
+  const console = new Writable({
+    write(chunk, _encoding, done) {
+      lines.push(...String(chunk).split('\n').filter(Boolean));
+      done();
+    },
+  });
+  const { logger, flush } = createLogger(config, console);
+  const database = openDatabase(config.database);
+  await migrateToLatest(database);
+  const app = await buildApp(config, { database, logger });
+  t.after(async () => {
+    await app.close();
+    flush();
+  });
+  return {
+    app,
+    database,
+    store: createItemStore(database.db),
+    config,
+    consoleLines: () => lines.map((line) => JSON.parse(line)),
+  };
+}
+
+/** Shorthand for a JSON request through app.inject. */
+export async function call(app: FastifyInstance, method: string, url: string, json?: unknown, headers = {}) {
+  const response = await app.inject({
+    method: method as 'GET',
+    url,
+    headers: json === undefined ? headers : { 'content-type': 'application/json', ...headers },
+    payload: json === undefined ? undefined : typeof json === 'string' ? json : JSON.stringify(json),
+  });
+  return { status: response.statusCode, headers: response.headers, body: response.body, json: () => response.json() };
+}
