@@ -7,7 +7,7 @@ import { healthRoutes } from './health.js';
 import { addErrorHandler } from './http/error-handler.js';
 import { compileSerializer } from './http/json.js';
 import { addNotFoundHandler } from './http/not-found.js';
-import { addRequestLog } from './http/request-log.js';
+import { RequestLog } from './http/request-log.js';
 import { addSecurityHeaders } from './http/security-headers.js';
 import { createClientErrorHandler } from './http/unknown-method.js';
 import { itemRoutes } from './items/routes.js';
@@ -24,8 +24,7 @@ const REQUEST_ID = /^[\w.:@/+=-]{1,200}$/;
 export async function buildApp(config: Config, { database, logger }: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
-    disableRequestLogging: true,
-    requestIdLogLabel: 'request_id',
+    logController: new RequestLog(),
     genReqId: (request) => {
       const given = request.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
@@ -43,7 +42,6 @@ export async function buildApp(config: Config, { database, logger }: AppDeps): P
   app.setSerializerCompiler(compileSerializer);
 
   addSecurityHeaders(app);
-  addRequestLog(app);
   addErrorHandler(app);
   addNotFoundHandler(app);
 

@@ -1,7 +1,14 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { type Generated, Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import {
+  type Generated,
+  Kysely,
+  PostgresDialect,
+  type PostgresPool,
+  type PostgresPoolClient,
+  SqliteDialect,
+} from 'kysely';
 import pg from 'pg';
 import type { DatabaseConfig } from '../config.js';
 
@@ -70,14 +77,48 @@ function postgresDialect(config: Extract<DatabaseConfig, { kind: 'postgres' }>):
     max: config.poolSize,
     connectionTimeoutMillis: config.connectTimeoutMs,
     statement_timeout: config.statementTimeoutMs || undefined,
-    // A client-side bound too, for when the server stops answering altogether.
-    query_timeout: config.statementTimeoutMs ? config.statementTimeoutMs + 1000 : undefined,
     idleTimeoutMillis: 30_000,
+    keepAlive: true,
     types: { getTypeParser: bigintAsNumber },
   });
   // An idle client losing its connection must not crash the process; the next query reconnects.
   pool.on('error', () => {});
-  return new PostgresDialect({ pool });
+  return new PostgresDialect({ pool: withQueryDeadline(pool, config.statementTimeoutMs) });
+}
+
+/**
+ * statement_timeout makes the server give up on a slow query, but a server (or network) that
+ * stops answering altogether sends nothing back. So every query also has a client-side deadline:
+ * past it the query fails with a timeout and its connection is thrown away, not reused.
+ */
+function withQueryDeadline(pool: pg.Pool, statementTimeoutMs: number): PostgresPool {
+  const deadlineMs = statementTimeoutMs > 0 ? statementTimeoutMs + 1000 : 0;
+  return {
+    end: () => pool.end(),
+    async connect() {
+      const client = await pool.connect();
+      // A connection lost while checked out is reported by the failing query; without a
+      // listener the client's own 'error' event would crash the process.
+      if (client.listenerCount('error') === 0) client.on('error', () => {});
+      let broken = false;
+      const guarded = {
+        query(...args: unknown[]) {
+          const result = (client.query as (...a: unknown[]) => unknown)(...args);
+          if (!deadlineMs || !(result instanceof Promise)) return result;
+          let timer: NodeJS.Timeout | undefined;
+          const deadline = new Promise<never>((_, reject) => {
+            timer = setTimeout(() => {
+              broken = true;
+              reject(Object.assign(new Error('Database query timeout'), { code: 'ETIMEDOUT' }));
+            }, deadlineMs);
+          });
+          return Promise.race([result, deadline]).finally(() => clearTimeout(timer));
+        },
+        release: (destroy?: boolean) => client.release(destroy || broken),
+      };
+      return guarded as unknown as PostgresPoolClient;
+    },
+  };
 }
 
 const INT8_OID = 20;
