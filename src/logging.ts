@@ -17,7 +17,7 @@ export interface AppLogger {
 const FLUSH_INTERVAL_MS = 1000;
 
 export function createLogger(
-  config: Pick<Config, 'logLevel' | 'logFile'>,
+  config: Pick<Config, 'logLevel' | 'logFile'> & Partial<Pick<Config, 'workers'>>,
   console: DestinationStream = pino.destination({ fd: 2, sync: false }),
 ): AppLogger {
   const streams: pino.StreamEntry[] = [{ stream: console, level: 'trace' }];
@@ -31,7 +31,8 @@ export function createLogger(
     {
       level: config.logLevel,
       messageKey: 'message',
-      base: undefined,
+      // With several worker processes, say which one wrote the line.
+      base: (config.workers ?? 1) > 1 ? { pid: process.pid } : undefined,
       timestamp: isoTimeWithMicroseconds,
       formatters: { level: (label) => ({ level: label }) },
     },

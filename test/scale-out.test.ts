@@ -1,0 +1,128 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { createPostgresDatabase, postgresAvailable, tempDir } from './helpers/backends.js';
+import { inParallel, type ServerProcess, startServer } from './helpers/server-process.js';
+
+// Many replicas, one database: 5,000 concurrent creates spread round-robin over the replicas,
+// with updates and deletes racing them. Afterwards every acknowledged create is there exactly
+// once with its last acknowledged price, deleted items are gone, and every replica lists the same.
+
+const CREATES = 5000;
+const CONCURRENCY = 64;
+
+type Item = { id: number; product: string; price: number };
+
+async function hammer(bases: string[]) {
+  let turn = 0;
+  const nextBase = () => bases[turn++ % bases.length] as string;
+  const acknowledged = new Map<string, Item>(); // product → last acknowledged state
+  const deleted = new Set<number>();
+  const failures: string[] = [];
+  const send = async (method: string, path: string, body?: unknown) => {
+    const response = await fetch(`${nextBase()}${path}`, {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await response.text();
+    return { status: response.status, json: () => JSON.parse(text) };
+  };
+
+  const writes: Array<Promise<void>> = [];
+  await inParallel(CREATES, CONCURRENCY, async (n) => {
+    const product = `S-${n}`;
+    const created = await send('POST', '/api/items/', { product, price: n });
+    if (created.status !== 201) return void failures.push(`POST ${product} → ${created.status}`);
+    const item = created.json() as Item;
+    acknowledged.set(product, item);
+    // Race the creates with changes to what already exists: every 7th is deleted, every other
+    // 5th re-priced.
+    if (n % 7 === 0) {
+      writes.push(
+        send('DELETE', `/api/items/${item.id}/`).then((r) => {
+          if (r.status !== 204) failures.push(`DELETE ${item.id} → ${r.status}`);
+          deleted.add(item.id);
+          acknowledged.delete(product);
+        }),
+      );
+    } else if (n % 5 === 0) {
+      writes.push(
+        send('PATCH', `/api/items/${item.id}/`, { price: n + 1 }).then((r) => {
+          if (r.status === 200) acknowledged.set(product, r.json());
+          else failures.push(`PATCH ${item.id} → ${r.status}`);
+        }),
+      );
+    }
+  });
+  await Promise.all(writes);
+  return { acknowledged, deleted, failures };
+}
+
+async function assertConsistent(bases: string[], result: Awaited<ReturnType<typeof hammer>>) {
+  assert.deepEqual(result.failures, [], 'every request succeeded');
+  const lists = await Promise.all(bases.map((base) => fetch(`${base}/api/items/`).then((r) => r.text())));
+  for (const list of lists.slice(1)) assert.equal(list, lists[0], 'every replica lists the same');
+  const items = JSON.parse(lists[0] as string) as Item[];
+  const ids = items.map((item) => item.id);
+  assert.equal(new Set(ids).size, ids.length, 'ids are unique');
+  assert.deepEqual(
+    ids,
+    [...ids].sort((a, b) => a - b),
+    'ascending ids',
+  );
+  const expected = CREATES - Math.floor((CREATES - 1) / 7) - 1;
+  assert.equal(items.length, expected, 'every acknowledged create is present once, deleted ones are gone');
+  assert.equal(result.acknowledged.size, expected);
+  for (const item of items) {
+    assert.ok(!result.deleted.has(item.id), `deleted item ${item.id} is gone`);
+    assert.deepEqual(item, result.acknowledged.get(item.product), `${item.product} has its acknowledged value`);
+  }
+}
+
+async function stopAll(servers: ServerProcess[]) {
+  const codes = await Promise.all(servers.map((server) => server.stop()));
+  assert.deepEqual(
+    codes,
+    servers.map(() => 0),
+    'every process exits 0 on SIGTERM',
+  );
+}
+
+describe('scale-out', { timeout: 240_000 }, () => {
+  test('three replicas on one PostgreSQL database', {
+    skip: !postgresAvailable && 'PostgreSQL not reachable',
+  }, async (t) => {
+    const { url, drop } = await createPostgresDatabase();
+    t.after(drop);
+    // All three migrate at once on start: Kysely's migration lock must make that safe.
+    const servers = await Promise.all(
+      [1, 2, 3].map(() => startServer({ DATABASE_URL: url, DB_POOL_SIZE: '8', LOG_LEVEL: 'warn' })),
+    );
+    t.after(() => Promise.all(servers.map((server) => server.stop('SIGKILL'))));
+    const bases = servers.map((server) => server.base);
+    await assertConsistent(bases, await hammer(bases));
+    await stopAll(servers);
+  });
+
+  test('WORKERS=2 on one SQLite file', async (t) => {
+    const dir = tempDir(t);
+    const server = await startServer({
+      DATABASE_URL: `sqlite:${join(dir, 'db.sqlite3')}`,
+      WORKERS: '2',
+      LOG_LEVEL: 'info',
+      LOG_FILE: join(dir, 'api.log'),
+    });
+    t.after(() => server.stop('SIGKILL'));
+    await assertConsistent([server.base], await hammer([server.base]));
+    await stopAll([server]);
+    const { readFileSync } = await import('node:fs');
+    const pids = new Set(
+      readFileSync(join(dir, 'api.log'), 'utf8')
+        .split('\n')
+        .filter((line) => line.includes('[RESPONSE]'))
+        .map((line) => JSON.parse(line).pid),
+    );
+    assert.equal(pids.size, 2, 'both workers answered requests');
+  });
+});
