@@ -47,6 +47,9 @@ export async function buildApp(config: Config, { database, logger }: AppDeps): P
 
   app.addHook('onClose', () => database.close());
   await app.register(healthRoutes, { db: database.db });
-  await app.register(itemRoutes, { store: createItemStore(database.db) });
+  await app.register(itemRoutes, {
+    store: createItemStore(database.db),
+    idempotencyTtlSeconds: config.idempotencyTtlSeconds,
+  });
   return app;
 }

@@ -19,6 +19,15 @@ export interface Config {
   bodyLimit: number;
   shutdownGraceMs: number;
   trustProxy: boolean;
+  /** Longest time for a whole request, and for its headers (slow clients get 408). */
+  requestTimeoutMs: number;
+  headersTimeoutMs: number;
+  /** Requests per minute per client address; 0 = no rate limit. */
+  rateLimitPerMinute: number;
+  /** When set, writes need `Authorization: Bearer <token>`. */
+  apiToken: string | null;
+  idempotencyTtlSeconds: number;
+  metricsEnabled: boolean;
 }
 
 export class ConfigError extends Error {
@@ -68,9 +77,23 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     bodyLimit: int('BODY_LIMIT', 10 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     shutdownGraceMs: int('SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
     trustProxy: bool('TRUST_PROXY', false),
+    requestTimeoutMs: int('REQUEST_TIMEOUT_MS', 30_000, 0, 3_600_000),
+    headersTimeoutMs: int('HEADERS_TIMEOUT_MS', 10_000, 1, 3_600_000),
+    rateLimitPerMinute: int('RATE_LIMIT', 0, 0, 10_000_000),
+    apiToken: parseToken(env.API_TOKEN, problems),
+    idempotencyTtlSeconds: int('IDEMPOTENCY_TTL_SECONDS', 86_400, 1, 365 * 86_400),
+    metricsEnabled: bool('METRICS', true),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config);
+}
+
+function parseToken(raw: string | undefined, problems: string[]): string | null {
+  if (raw === undefined || raw === '') return null;
+  if (raw.length < 16 || !/^[\x21-\x7e]+$/.test(raw)) {
+    problems.push('API_TOKEN must be at least 16 visible ASCII characters (the value is not shown)');
+  }
+  return raw;
 }
 
 function parseDatabase(

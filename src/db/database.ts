@@ -20,8 +20,18 @@ export interface ItemsTable {
   version: Generated<number>;
 }
 
+export interface IdempotencyKeysTable {
+  key: string;
+  request_hash: string;
+  status_code: number;
+  response_body: string;
+  /** Milliseconds since the epoch. */
+  created_at: number;
+}
+
 export interface Tables {
   items: ItemsTable;
+  idempotency_keys: IdempotencyKeysTable;
 }
 
 export type Db = Kysely<Tables>;

@@ -1,5 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import Busboy from 'busboy';
+import type { FastifyRequest } from 'fastify';
 import { ApiError, detail, unsupportedMediaType } from './errors.js';
 
 // DRF's parsers: JSON, form-urlencoded and multipart, chosen by media type (case-insensitive,
@@ -9,6 +10,26 @@ import { ApiError, detail, unsupportedMediaType } from './errors.js';
 export const PARSED_MEDIA_TYPES = ['application/json', 'application/x-www-form-urlencoded', 'multipart/form-data'];
 
 export type BodyData = Record<string, unknown>;
+
+const HIDDEN_CONTENT_TYPE = Symbol('content-type');
+type WithHiddenType = FastifyRequest & { [HIDDEN_CONTENT_TYPE]?: string };
+
+/**
+ * Fastify answers its own 415 for a Content-Type it cannot parse (`""`, `json`) before any route
+ * runs, which would beat the 404 page, the 405, the item lookup and the empty-body rule. Such a
+ * header is taken away from Fastify (the body then arrives as raw bytes like any other) and kept
+ * for parseBody, which answers the contract's 415 with the value as sent.
+ */
+export function hideUnparsableContentType(request: FastifyRequest): void {
+  const value = request.headers['content-type'];
+  if (value === undefined || request.mediaType !== undefined) return;
+  (request as WithHiddenType)[HIDDEN_CONTENT_TYPE] = value;
+  delete request.headers['content-type'];
+}
+
+/** The request's Content-Type header as the client sent it. */
+export const contentTypeOf = (request: FastifyRequest): string | undefined =>
+  (request as WithHiddenType)[HIDDEN_CONTENT_TYPE] ?? request.headers['content-type'];
 
 export async function parseBody(raw: unknown, contentType: string | undefined): Promise<BodyData> {
   const bytes = Buffer.isBuffer(raw) ? raw : undefined;

@@ -1,14 +1,17 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { parseBody } from '../http/body.js';
-import { ApiError, methodNotAllowed, noItem } from '../http/errors.js';
+import { createHash } from 'node:crypto';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { contentTypeOf, parseBody } from '../http/body.js';
+import { ApiError, detail, methodNotAllowed, noItem } from '../http/errors.js';
+import { compileSerializer } from '../http/json.js';
 import { negotiate } from '../http/negotiation.js';
 import { sendNotFoundPage } from '../http/not-found.js';
 import { API_ROOT, findResource, ITEM_DETAIL, ITEM_LIST, pathOf, routeOn } from '../http/resources.js';
 import { trimWhitespace } from '../http/text.js';
+import { bodyEtag, expectedVersion, isNotModified, itemEtag, preconditionFailed } from './etag.js';
 import { parseItemId } from './item-id.js';
 import { detailMetadata, listMetadata, missingDetailMetadata, rootMetadata } from './metadata.js';
-import { Item, ItemList } from './schema.js';
-import type { ItemFilter, ItemRecord, ItemStore } from './store.js';
+import { Item, type ItemFields, ItemList } from './schema.js';
+import { type ItemFilter, type ItemRecord, type ItemStore, STALE, type StoredResponse } from './store.js';
 import { validateItem } from './validation.js';
 
 // The /api/ handlers, thin: negotiate → look up → parse → validate → store → reply.
@@ -16,7 +19,15 @@ import { validateItem } from './validation.js';
 type Query = { product?: string; format?: string };
 type ItemRequest = FastifyRequest<{ Params: { id: string }; Querystring: Query }>;
 
-export async function itemRoutes(app: FastifyInstance, { store }: { store: ItemStore }): Promise<void> {
+export interface ItemRoutesOptions {
+  store: ItemStore;
+  idempotencyTtlSeconds: number;
+}
+
+export async function itemRoutes(app: FastifyInstance, { store, idempotencyTtlSeconds }: ItemRoutesOptions) {
+  const idempotencyTtlMs = idempotencyTtlSeconds * 1000;
+  const renderItem = compileSerializer({ schema: Item });
+
   // Every API answer, errors included, carries Allow; format and Accept are checked before anything else.
   app.addHook('onRequest', async (request, reply) => {
     // The router lets `/api/items/:id` match `/api/items/` and `/api/items//` with an empty id:
@@ -42,15 +53,39 @@ export async function itemRoutes(app: FastifyInstance, { store }: { store: ItemS
 
   routeOn(app, ITEM_LIST, 'GET', {
     schema: { response: { 200: ItemList } },
+    onSend: async (request, reply, payload) => {
+      if (reply.statusCode !== 200 || typeof payload !== 'string') return payload;
+      const etag = bodyEtag(payload);
+      reply.header('etag', etag);
+      if (!isNotModified(request.headers['if-none-match'], etag)) return payload;
+      reply.code(304);
+      return '';
+    },
     handler: async (request) => store.list(filterOf(request.query as Query)),
   });
 
   routeOn(app, ITEM_LIST, 'POST', {
     schema: { response: { 201: Item } },
     handler: async (request, reply) => {
-      const fields = validateItem(await parseBody(request.body, request.headers['content-type']), false);
-      const item = await store.create(fields as Required<typeof fields>);
-      return reply.code(201).send(item);
+      const key = idempotencyKeyOf(request.headers['idempotency-key']);
+      if (key === undefined) {
+        const fields = validateItem(await parseBody(request.body, contentTypeOf(request)), false);
+        const item = await store.create(fields as ItemFields);
+        return reply.code(201).header('etag', itemEtag(item)).send(item);
+      }
+      const requestHash = hashRequest(contentTypeOf(request), request.body);
+      const previous = await store.findResponse(key, idempotencyTtlMs);
+      if (previous) return replay(reply, previous, requestHash);
+      const fields = validateItem(await parseBody(request.body, contentTypeOf(request)), false);
+      const { item, stored } = await store.createOnce(
+        fields as ItemFields,
+        key,
+        requestHash,
+        idempotencyTtlMs,
+        renderItem,
+      );
+      if (!item) return replay(reply, stored, requestHash);
+      return reply.code(201).header('etag', itemEtag(item)).type('application/json').send(stored.body);
     },
   });
 
@@ -58,21 +93,26 @@ export async function itemRoutes(app: FastifyInstance, { store }: { store: ItemS
 
   routeOn(app, ITEM_DETAIL, 'GET', {
     schema: { response: { 200: Item } },
-    handler: async (request) => findItem(request as ItemRequest),
+    handler: async (request, reply) => {
+      const item = await findItem(request as ItemRequest);
+      const etag = itemEtag(item);
+      reply.header('etag', etag);
+      if (isNotModified(request.headers['if-none-match'], etag)) return reply.code(304).send();
+      return item;
+    },
   });
 
   for (const method of ['PUT', 'PATCH'] as const) {
     routeOn(app, ITEM_DETAIL, method, {
       schema: { response: { 200: Item } },
-      handler: async (request) => {
+      handler: async (request, reply) => {
         const item = await findItem(request as ItemRequest);
-        const changes = validateItem(
-          await parseBody(request.body, request.headers['content-type']),
-          method === 'PATCH',
-        );
-        const updated = await store.update(item.id, changes);
+        const expected = expectedVersion(request.headers['if-match'], item);
+        const changes = validateItem(await parseBody(request.body, contentTypeOf(request)), method === 'PATCH');
+        const updated = await store.update(item.id, changes, expected);
+        if (updated === STALE) throw preconditionFailed();
         if (!updated) throw noItem();
-        return updated;
+        return reply.header('etag', itemEtag(updated)).send(updated);
       },
     });
   }
@@ -80,7 +120,9 @@ export async function itemRoutes(app: FastifyInstance, { store }: { store: ItemS
   routeOn(app, ITEM_DETAIL, 'DELETE', {
     handler: async (request, reply) => {
       const item = await findItem(request as ItemRequest);
-      if (!(await store.delete(item.id))) throw noItem();
+      const deleted = await store.delete(item.id, expectedVersion(request.headers['if-match'], item));
+      if (deleted === STALE) throw preconditionFailed();
+      if (!deleted) throw noItem();
       return reply.code(204).send();
     },
   });
@@ -95,6 +137,34 @@ export async function itemRoutes(app: FastifyInstance, { store }: { store: ItemS
     },
   });
 }
+
+/** A retry of a POST made with the same Idempotency-Key: the first answer again, or 422 for another body. */
+function replay(reply: FastifyReply, stored: StoredResponse, requestHash: string) {
+  if (stored.requestHash !== requestHash) {
+    throw detail(422, 'This Idempotency-Key was already used with a different request body.');
+  }
+  const { id } = JSON.parse(stored.body) as { id: number };
+  return reply
+    .code(stored.statusCode)
+    .header('idempotent-replayed', 'true')
+    .header('etag', itemEtag({ id, version: 1 }))
+    .type('application/json')
+    .send(stored.body);
+}
+
+function idempotencyKeyOf(header: string | string[] | undefined): string | undefined {
+  if (header === undefined) return undefined;
+  if (typeof header !== 'string' || !/^[\x21-\x7e]{1,255}$/.test(header)) {
+    throw detail(400, 'Idempotency-Key must be 1 to 255 visible ASCII characters.');
+  }
+  return header;
+}
+
+const hashRequest = (contentType: string | undefined, body: unknown) =>
+  createHash('sha256')
+    .update(`${(contentType ?? '').split(';', 1)[0]?.trim().toLowerCase()}\n`)
+    .update(Buffer.isBuffer(body) ? body : Buffer.alloc(0))
+    .digest('base64url');
 
 /** `?product=`: trimmed, the last occurrence wins, empty means no filter (contract §7). */
 function filterOf(query: Query): ItemFilter {

@@ -14,6 +14,15 @@ export interface ItemFilter {
   product?: string | undefined;
 }
 
+/** What a write with a stale expected version gets: nothing changed. */
+export const STALE = Symbol('stale');
+
+export interface StoredResponse {
+  requestHash: string;
+  statusCode: number;
+  body: string;
+}
+
 const COLUMNS = ['id', 'product', 'price', 'version'] as const;
 
 export function createItemStore(db: Db) {
@@ -21,6 +30,18 @@ export function createItemStore(db: Db) {
     let query = db.selectFrom('items').select(COLUMNS).where('id', '=', id);
     if (filter.product !== undefined) query = query.where('product', '=', filter.product);
     return query;
+  };
+  /** After a conditional write changed nothing: was the item changed (stale) or deleted? */
+  const staleOrGone = async (id: number) => ((await byId(id, {}).executeTakeFirst()) ? STALE : undefined);
+
+  const findResponse = async (key: string, ttlMs: number): Promise<StoredResponse | undefined> => {
+    const row = await db
+      .selectFrom('idempotency_keys')
+      .select(['request_hash', 'status_code', 'response_body', 'created_at'])
+      .where('key', '=', key)
+      .executeTakeFirst();
+    if (!row || row.created_at < Date.now() - ttlMs) return undefined;
+    return { requestHash: row.request_hash, statusCode: row.status_code, body: row.response_body };
   };
 
   return {
@@ -38,22 +59,85 @@ export function createItemStore(db: Db) {
       return db.insertInto('items').values(fields).returning(COLUMNS).executeTakeFirstOrThrow();
     },
 
-    /** Applies the changes and bumps the version; undefined when the item no longer exists. */
-    update(id: number, changes: Partial<ItemFields>): Promise<ItemRecord | undefined> {
-      if (changes.product === undefined && changes.price === undefined) return byId(id, {}).executeTakeFirst();
-      return db
+    /**
+     * Applies the changes and bumps the version. With `expectedVersion`, only if the item still
+     * has it (an atomic compare-and-set: no lost update between two editors).
+     */
+    async update(
+      id: number,
+      changes: Partial<ItemFields>,
+      expectedVersion?: number,
+    ): Promise<ItemRecord | typeof STALE | undefined> {
+      if (changes.product === undefined && changes.price === undefined) {
+        const item = await byId(id, {}).executeTakeFirst();
+        return item && expectedVersion !== undefined && item.version !== expectedVersion ? STALE : item;
+      }
+      let query = db
         .updateTable('items')
         .set({ ...changes, version: sql`version + 1` })
-        .where('id', '=', id)
-        .returning(COLUMNS)
-        .executeTakeFirst();
+        .where('id', '=', id);
+      if (expectedVersion !== undefined) query = query.where('version', '=', expectedVersion);
+      const updated = await query.returning(COLUMNS).executeTakeFirst();
+      if (updated || expectedVersion === undefined) return updated;
+      return staleOrGone(id);
     },
 
-    async delete(id: number): Promise<boolean> {
-      const result = await db.deleteFrom('items').where('id', '=', id).executeTakeFirst();
-      return result.numDeletedRows > 0n;
+    /** True when deleted; with `expectedVersion`, only if the item still has it. */
+    async delete(id: number, expectedVersion?: number): Promise<true | typeof STALE | undefined> {
+      let query = db.deleteFrom('items').where('id', '=', id);
+      if (expectedVersion !== undefined) query = query.where('version', '=', expectedVersion);
+      const result = await query.executeTakeFirst();
+      if (result.numDeletedRows > 0n) return true;
+      return expectedVersion === undefined ? undefined : staleOrGone(id);
+    },
+
+    findResponse,
+
+    /**
+     * Creates the item and stores the response under the idempotency key, in one transaction.
+     * When another request stored a response under that key first (a concurrent retry, possibly
+     * on another replica), nothing is created and that response is returned instead.
+     */
+    async createOnce(
+      fields: ItemFields,
+      key: string,
+      requestHash: string,
+      ttlMs: number,
+      render: (item: ItemRecord) => string,
+    ): Promise<{ item?: ItemRecord; stored: StoredResponse }> {
+      const now = Date.now();
+      const created = await db
+        .transaction()
+        .execute(async (trx) => {
+          await trx
+            .deleteFrom('idempotency_keys')
+            .where('key', '=', key)
+            .where('created_at', '<', now - ttlMs)
+            .execute();
+          const item = await trx.insertInto('items').values(fields).returning(COLUMNS).executeTakeFirstOrThrow();
+          const body = render(item);
+          const claimed = await trx
+            .insertInto('idempotency_keys')
+            .values({ key, request_hash: requestHash, status_code: 201, response_body: body, created_at: now })
+            .onConflict((conflict) => conflict.column('key').doNothing())
+            .returning('key')
+            .executeTakeFirst();
+          // Lost the race: roll the item back.
+          if (!claimed) throw CLAIMED_ELSEWHERE;
+          return { item, stored: { requestHash, statusCode: 201, body } };
+        })
+        .catch((error) => {
+          if (error === CLAIMED_ELSEWHERE) return undefined;
+          throw error;
+        });
+      if (created) return created;
+      const stored = await findResponse(key, ttlMs);
+      if (!stored) throw new Error('idempotency key vanished after a conflict');
+      return { stored };
     },
   };
 }
+
+const CLAIMED_ELSEWHERE = Symbol('claimed elsewhere');
 
 export type ItemStore = ReturnType<typeof createItemStore>;
