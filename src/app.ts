@@ -7,11 +7,14 @@ import { healthRoutes } from './health.js';
 import { addErrorHandler } from './http/error-handler.js';
 import { compileSerializer } from './http/json.js';
 import { addNotFoundHandler } from './http/not-found.js';
+import { addRateLimit } from './http/rate-limit.js';
 import { RequestLog } from './http/request-log.js';
 import { addSecurityHeaders } from './http/security-headers.js';
 import { createClientErrorHandler } from './http/unknown-method.js';
+import { addWriteProtection } from './http/write-protection.js';
 import { itemRoutes } from './items/routes.js';
 import { createItemStore } from './items/store.js';
+import { addMetrics } from './metrics.js';
 
 export interface AppDeps {
   database: Database;
@@ -30,6 +33,8 @@ export async function buildApp(config: Config, { database, logger }: AppDeps): P
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
     bodyLimit: config.bodyLimit,
+    requestTimeout: config.requestTimeoutMs,
+    http: { headersTimeout: config.headersTimeoutMs },
     trustProxy: config.trustProxy,
     clientErrorHandler: createClientErrorHandler(logger),
     // Query strings as Django reads them: `+` is a space and the last of repeated keys wins.
@@ -44,6 +49,9 @@ export async function buildApp(config: Config, { database, logger }: AppDeps): P
   addSecurityHeaders(app);
   addErrorHandler(app);
   addNotFoundHandler(app);
+  if (config.metricsEnabled) addMetrics(app, database);
+  await addRateLimit(app, config.rateLimitPerMinute);
+  addWriteProtection(app, config.apiToken);
 
   app.addHook('onClose', () => database.close());
   await app.register(healthRoutes, { db: database.db });

@@ -41,14 +41,26 @@ export type DatabaseKind = DatabaseConfig['kind'];
 export interface Database {
   db: Db;
   kind: DatabaseKind;
+  /** Connections of the pool (SQLite: the one connection). */
+  poolStats(): { total: number; idle: number; waiting: number };
   close(): Promise<void>;
 }
 
 export function openDatabase(config: DatabaseConfig): Database {
+  if (config.kind === 'sqlite') {
+    const db = new Kysely<Tables>({ dialect: sqliteDialect(config.path) });
+    return { db, kind: 'sqlite', poolStats: () => ({ total: 1, idle: 1, waiting: 0 }), close: () => db.destroy() };
+  }
+  const pool = postgresPool(config);
   const db = new Kysely<Tables>({
-    dialect: config.kind === 'sqlite' ? sqliteDialect(config.path) : postgresDialect(config),
+    dialect: new PostgresDialect({ pool: withQueryDeadline(pool, config.statementTimeoutMs) }),
   });
-  return { db, kind: config.kind, close: () => db.destroy() };
+  return {
+    db,
+    kind: 'postgres',
+    poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
+    close: () => db.destroy(),
+  };
 }
 
 function sqliteDialect(path: string): SqliteDialect {
@@ -81,7 +93,7 @@ function withStatementCache(sqlite: SqliteDatabase.Database) {
   };
 }
 
-function postgresDialect(config: Extract<DatabaseConfig, { kind: 'postgres' }>): PostgresDialect {
+function postgresPool(config: Extract<DatabaseConfig, { kind: 'postgres' }>): pg.Pool {
   const pool = new pg.Pool({
     connectionString: config.url,
     max: config.poolSize,
@@ -93,7 +105,7 @@ function postgresDialect(config: Extract<DatabaseConfig, { kind: 'postgres' }>):
   });
   // An idle client losing its connection must not crash the process; the next query reconnects.
   pool.on('error', () => {});
-  return new PostgresDialect({ pool: withQueryDeadline(pool, config.statementTimeoutMs) });
+  return pool;
 }
 
 /**
