@@ -56,8 +56,9 @@ export async function buildApp(config: Config, { database, logger }: AppDeps): P
   app.addHook('onClose', () => database.close());
   await app.register(healthRoutes, { db: database.db });
   await app.register(itemRoutes, {
-    store: createItemStore(database.db),
+    store: createItemStore(database.db, database.kind),
     idempotencyTtlSeconds: config.idempotencyTtlSeconds,
+    pageMaxLimit: config.pageMaxLimit,
   });
   return app;
 }

@@ -28,6 +28,7 @@ export interface Config {
   apiToken: string | null;
   idempotencyTtlSeconds: number;
   metricsEnabled: boolean;
+  pageMaxLimit: number;
 }
 
 export class ConfigError extends Error {
@@ -83,6 +84,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     apiToken: parseToken(env.API_TOKEN, problems),
     idempotencyTtlSeconds: int('IDEMPOTENCY_TTL_SECONDS', 86_400, 1, 365 * 86_400),
     metricsEnabled: bool('METRICS', true),
+    pageMaxLimit: int('PAGE_MAX_LIMIT', 1000, 1, 1_000_000),
   };
   if (config.requestTimeoutMs > 0 && config.headersTimeoutMs > config.requestTimeoutMs) {
     problems.push('HEADERS_TIMEOUT_MS must not be larger than REQUEST_TIMEOUT_MS');

@@ -18,6 +18,8 @@ export interface ItemsTable {
   price: number;
   /** Incremented on every write; the ETag of an item derives from it. */
   version: Generated<number>;
+  /** The product lower-cased (full Unicode), for ?search=. */
+  product_search: string;
 }
 
 export interface IdempotencyKeysTable {

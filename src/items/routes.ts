@@ -1,32 +1,37 @@
-import { createHash } from 'node:crypto';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { contentTypeOf, parseBody } from '../http/body.js';
-import { ApiError, detail, methodNotAllowed, noItem } from '../http/errors.js';
+import { ApiError, methodNotAllowed, noItem } from '../http/errors.js';
 import { compileSerializer } from '../http/json.js';
 import { negotiate } from '../http/negotiation.js';
 import { sendNotFoundPage } from '../http/not-found.js';
 import { API_ROOT, findResource, ITEM_DETAIL, ITEM_LIST, pathOf, routeOn } from '../http/resources.js';
-import { trimWhitespace } from '../http/text.js';
 import { bodyEtag, expectedVersion, isNotModified, itemEtag, preconditionFailed } from './etag.js';
+import { hashRequest, idempotencyKeyOf, replay } from './idempotency.js';
 import { parseItemId } from './item-id.js';
 import { detailMetadata, listMetadata, missingDetailMetadata, rootMetadata } from './metadata.js';
-import { Item, type ItemFields, ItemList } from './schema.js';
-import { type ItemFilter, type ItemRecord, type ItemStore, STALE, type StoredResponse } from './store.js';
+import { filterOf, type ItemQuery, orderOf, pageLinks, pageOf } from './query.js';
+import { Item, type ItemFields, ItemList, ItemPage } from './schema.js';
+import { type ItemRecord, type ItemStore, STALE } from './store.js';
 import { validateItem } from './validation.js';
 
 // The /api/ handlers, thin: negotiate → look up → parse → validate → store → reply.
 
-type Query = { product?: string; format?: string };
-type ItemRequest = FastifyRequest<{ Params: { id: string }; Querystring: Query }>;
+type ItemRequest = FastifyRequest<{ Params: { id: string }; Querystring: ItemQuery }>;
 
 export interface ItemRoutesOptions {
   store: ItemStore;
   idempotencyTtlSeconds: number;
+  pageMaxLimit: number;
 }
 
-export async function itemRoutes(app: FastifyInstance, { store, idempotencyTtlSeconds }: ItemRoutesOptions) {
-  const idempotencyTtlMs = idempotencyTtlSeconds * 1000;
+/** Absolute URLs are built from the request's Host header, as Django does (ALLOWED_HOSTS is `*`). */
+const originOf = (request: FastifyRequest) => `${request.protocol}://${request.headers.host ?? 'localhost'}`;
+
+export async function itemRoutes(app: FastifyInstance, options: ItemRoutesOptions) {
+  const { store, pageMaxLimit } = options;
+  const idempotencyTtlMs = options.idempotencyTtlSeconds * 1000;
   const renderItem = compileSerializer({ schema: Item });
+  const renderPage = compileSerializer({ schema: ItemPage });
 
   // Every API answer, errors included, carries Allow; format and Accept are checked before anything else.
   app.addHook('onRequest', async (request, reply) => {
@@ -35,7 +40,7 @@ export async function itemRoutes(app: FastifyInstance, { store, idempotencyTtlSe
     const resource = findResource(pathOf(request.url));
     if (!resource) return sendNotFoundPage(reply);
     reply.header('allow', resource.allow).header('vary', 'Accept, Cookie');
-    negotiate((request.query as Query).format, request.headers.accept);
+    negotiate((request.query as ItemQuery).format, request.headers.accept);
     if (resource !== request.routeOptions.config.resource) throw methodNotAllowed(request.method, resource.allow);
   });
 
@@ -47,7 +52,7 @@ export async function itemRoutes(app: FastifyInstance, { store, idempotencyTtlSe
   };
 
   routeOn(app, API_ROOT, 'GET', {
-    handler: async (request) => ({ items: `${request.protocol}://${request.headers.host ?? 'localhost'}/api/items/` }),
+    handler: async (request) => ({ items: `${originOf(request)}/api/items/` }),
   });
   routeOn(app, API_ROOT, 'OPTIONS', { handler: async () => rootMetadata });
 
@@ -61,7 +66,16 @@ export async function itemRoutes(app: FastifyInstance, { store, idempotencyTtlSe
       reply.code(304);
       return '';
     },
-    handler: async (request) => store.list(filterOf(request.query as Query)),
+    handler: async (request, reply) => {
+      const query = request.query as ItemQuery;
+      const filter = filterOf(query);
+      const order = orderOf(query);
+      const page = pageOf(query, pageMaxLimit);
+      if (!page) return store.list(filter, order);
+      const [count, results] = await Promise.all([store.count(filter), store.list(filter, order, page)]);
+      const links = pageLinks(new URL(request.url, originOf(request)), page, count);
+      return reply.serializer(renderPage).send({ count, ...links, results });
+    },
   });
 
   routeOn(app, ITEM_LIST, 'POST', {
@@ -136,41 +150,4 @@ export async function itemRoutes(app: FastifyInstance, { store, idempotencyTtlSe
       return found ? detailMetadata : missingDetailMetadata;
     },
   });
-}
-
-/** A retry of a POST made with the same Idempotency-Key: the first answer again, or 422 for another body. */
-function replay(reply: FastifyReply, stored: StoredResponse, requestHash: string) {
-  if (stored.requestHash !== requestHash) {
-    throw detail(422, 'This Idempotency-Key was already used with a different request body.');
-  }
-  const { id } = JSON.parse(stored.body) as { id: number };
-  return reply
-    .code(stored.statusCode)
-    .header('idempotent-replayed', 'true')
-    .header('etag', itemEtag({ id, version: 1 }))
-    .type('application/json')
-    .send(stored.body);
-}
-
-function idempotencyKeyOf(header: string | string[] | undefined): string | undefined {
-  if (header === undefined) return undefined;
-  if (typeof header !== 'string' || !/^[\x21-\x7e]{1,255}$/.test(header)) {
-    throw detail(400, 'Idempotency-Key must be 1 to 255 visible ASCII characters.');
-  }
-  return header;
-}
-
-const hashRequest = (contentType: string | undefined, body: unknown) =>
-  createHash('sha256')
-    .update(`${(contentType ?? '').split(';', 1)[0]?.trim().toLowerCase()}\n`)
-    .update(Buffer.isBuffer(body) ? body : Buffer.alloc(0))
-    .digest('base64url');
-
-/** `?product=`: trimmed, the last occurrence wins, empty means no filter (contract §7). */
-function filterOf(query: Query): ItemFilter {
-  if (query.product === undefined) return {};
-  const product = trimWhitespace(query.product);
-  if (product === '') return {};
-  if (product.includes('\0')) throw new ApiError(400, { product: ['Null characters are not allowed.'] });
-  return { product };
 }

@@ -23,6 +23,14 @@ export type Item = Static<typeof Item>;
 
 export const ItemList = Type.Array(Item);
 
+/** DRF's LimitOffsetPagination envelope, answered when `?limit=` is given. */
+export const ItemPage = Type.Object({
+  count: Type.Integer({ minimum: 0 }),
+  next: Type.Union([Type.String({ format: 'uri' }), Type.Null()]),
+  previous: Type.Union([Type.String({ format: 'uri' }), Type.Null()]),
+  results: ItemList,
+});
+
 /** What a client may send. Numbers are accepted for product and numeric strings for price, as DRF does. */
 export const ItemInput = Type.Object({
   product: Type.Union([Type.String(), Type.Number()]),
@@ -32,8 +40,22 @@ export const ItemPatch = Type.Partial(ItemInput);
 
 export type ItemFields = { product: string; price: number };
 
-export const ItemQuery = Type.Object({
-  product: Type.Optional(Type.String({ description: 'Exact, case-sensitive product name (trimmed).' })),
+export const ItemListQuery = Type.Object({
+  product: Type.Optional(
+    Type.String({ description: 'Exact, case-sensitive product name (trimmed); empty = no filter.' }),
+  ),
+  search: Type.Optional(
+    Type.String({
+      description: 'Words that must all occur in the product, case-insensitively (split on spaces and commas).',
+    }),
+  ),
+  price_min: Type.Optional(Type.Integer({ description: 'Lowest price, inclusive.' })),
+  price_max: Type.Optional(Type.Integer({ description: 'Highest price, inclusive.' })),
+  ordering: Type.Optional(
+    Type.String({ description: 'Comma-separated fields of id, product, price; `-` for descending. Default: id.' }),
+  ),
+  limit: Type.Optional(Type.Integer({ minimum: 1, description: 'Turns pagination on: answers the page envelope.' })),
+  offset: Type.Optional(Type.Integer({ minimum: 0, description: 'With limit: items to skip.' })),
   format: Type.Optional(Type.Literal('json')),
 });
 

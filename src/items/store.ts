@@ -1,5 +1,5 @@
-import { sql } from 'kysely';
-import type { Db } from '../db/database.js';
+import { type SelectQueryBuilder, sql } from 'kysely';
+import type { DatabaseKind, Db, Tables } from '../db/database.js';
 import type { ItemFields } from './schema.js';
 
 // Items over Kysely: one query layer for SQLite and PostgreSQL. No HTTP here.
@@ -10,9 +10,15 @@ export interface ItemRecord extends ItemFields {
 }
 
 export interface ItemFilter {
-  /** Exact product name; undefined means no filter. */
-  product?: string | undefined;
+  /** Exact product name. */
+  product?: string;
+  /** Every term must occur in the product, case-insensitively. */
+  search?: string[];
+  priceMin?: number;
+  priceMax?: number;
 }
+
+export type ItemOrder = Array<{ field: 'id' | 'product' | 'price'; descending: boolean }>;
 
 /** What a write with a stale expected version gets: nothing changed. */
 export const STALE = Symbol('stale');
@@ -25,12 +31,32 @@ export interface StoredResponse {
 
 const COLUMNS = ['id', 'product', 'price', 'version'] as const;
 
-export function createItemStore(db: Db) {
-  const byId = (id: number, filter: ItemFilter) => {
-    let query = db.selectFrom('items').select(COLUMNS).where('id', '=', id);
-    if (filter.product !== undefined) query = query.where('product', '=', filter.product);
-    return query;
-  };
+// biome-ignore lint/suspicious/noExplicitAny: any selection over the items table
+type ItemsQuery = SelectQueryBuilder<Tables, 'items', any>;
+
+const escapeLike = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
+// Every write of a product also writes its search form (see migration 003).
+const insertable = (fields: ItemFields) => ({ ...fields, product_search: fields.product.toLowerCase() });
+const updatable = (changes: Partial<ItemFields>) =>
+  changes.product === undefined ? changes : { ...changes, product_search: changes.product.toLowerCase() };
+
+function applyFilter<Q extends ItemsQuery>(query: Q, filter: ItemFilter): Q {
+  let q = query;
+  if (filter.product !== undefined) q = q.where('product', '=', filter.product) as Q;
+  for (const term of filter.search ?? []) {
+    q = q.where(sql<boolean>`product_search like ${`%${escapeLike(term.toLowerCase())}%`} escape '\\'`) as Q;
+  }
+  if (filter.priceMin !== undefined) q = q.where('price', '>=', filter.priceMin) as Q;
+  if (filter.priceMax !== undefined) q = q.where('price', '<=', filter.priceMax) as Q;
+  return q;
+}
+
+export function createItemStore(db: Db, kind: DatabaseKind) {
+  // Order text by code point on both databases: SQLite's BINARY collation does; PostgreSQL's
+  // database collation may not, so ask for "C" explicitly.
+  const productOrder = kind === 'postgres' ? sql`product collate "C"` : sql`product`;
+  const byId = (id: number, filter: ItemFilter) =>
+    applyFilter(db.selectFrom('items').select(COLUMNS).where('id', '=', id), filter);
   /** After a conditional write changed nothing: was the item changed (stale) or deleted? */
   const staleOrGone = async (id: number) => ((await byId(id, {}).executeTakeFirst()) ? STALE : undefined);
 
@@ -45,10 +71,24 @@ export function createItemStore(db: Db) {
   };
 
   return {
-    list(filter: ItemFilter = {}): Promise<ItemRecord[]> {
-      let query = db.selectFrom('items').select(COLUMNS).orderBy('id');
-      if (filter.product !== undefined) query = query.where('product', '=', filter.product);
-      return query.execute();
+    /** Ascending id unless ordered otherwise (id breaks ties); a page when limit is given. */
+    list(filter: ItemFilter = {}, order: ItemOrder = [], page?: { limit: number; offset: number }) {
+      let query = applyFilter(db.selectFrom('items').select(COLUMNS), filter);
+      for (const { field, descending } of order) {
+        query = query.orderBy(field === 'product' ? productOrder : field, descending ? 'desc' : 'asc');
+      }
+      if (!order.some((term) => term.field === 'id')) query = query.orderBy('id');
+      if (page) query = query.limit(page.limit).offset(page.offset);
+      return query.execute() as Promise<ItemRecord[]>;
+    },
+
+    async count(filter: ItemFilter = {}): Promise<number> {
+      const query = applyFilter(
+        db.selectFrom('items').select((eb) => eb.fn.countAll<number | bigint>().as('count')),
+        filter,
+      );
+      const row = await query.executeTakeFirstOrThrow();
+      return Number(row.count);
     },
 
     get(id: number, filter: ItemFilter = {}): Promise<ItemRecord | undefined> {
@@ -56,7 +96,7 @@ export function createItemStore(db: Db) {
     },
 
     create(fields: ItemFields): Promise<ItemRecord> {
-      return db.insertInto('items').values(fields).returning(COLUMNS).executeTakeFirstOrThrow();
+      return db.insertInto('items').values(insertable(fields)).returning(COLUMNS).executeTakeFirstOrThrow();
     },
 
     /**
@@ -74,7 +114,7 @@ export function createItemStore(db: Db) {
       }
       let query = db
         .updateTable('items')
-        .set({ ...changes, version: sql`version + 1` })
+        .set({ ...updatable(changes), version: sql`version + 1` })
         .where('id', '=', id);
       if (expectedVersion !== undefined) query = query.where('version', '=', expectedVersion);
       const updated = await query.returning(COLUMNS).executeTakeFirst();
@@ -114,7 +154,11 @@ export function createItemStore(db: Db) {
             .where('key', '=', key)
             .where('created_at', '<', now - ttlMs)
             .execute();
-          const item = await trx.insertInto('items').values(fields).returning(COLUMNS).executeTakeFirstOrThrow();
+          const item = await trx
+            .insertInto('items')
+            .values(insertable(fields))
+            .returning(COLUMNS)
+            .executeTakeFirstOrThrow();
           const body = render(item);
           const claimed = await trx
             .insertInto('idempotency_keys')

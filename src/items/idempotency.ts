@@ -1,0 +1,36 @@
+import { createHash } from 'node:crypto';
+import type { FastifyReply } from 'fastify';
+import { detail } from '../http/errors.js';
+import { itemEtag } from './etag.js';
+import type { StoredResponse } from './store.js';
+
+// Idempotent creates: a POST with an Idempotency-Key is answered once; a retry with the same key
+// and the same body gets that first answer again (from the database, so on any replica).
+
+/** A retry of a POST made with the same Idempotency-Key: the first answer again, or 422 for another body. */
+export function replay(reply: FastifyReply, stored: StoredResponse, requestHash: string) {
+  if (stored.requestHash !== requestHash) {
+    throw detail(422, 'This Idempotency-Key was already used with a different request body.');
+  }
+  const { id } = JSON.parse(stored.body) as { id: number };
+  return reply
+    .code(stored.statusCode)
+    .header('idempotent-replayed', 'true')
+    .header('etag', itemEtag({ id, version: 1 }))
+    .type('application/json')
+    .send(stored.body);
+}
+
+export function idempotencyKeyOf(header: string | string[] | undefined): string | undefined {
+  if (header === undefined) return undefined;
+  if (typeof header !== 'string' || !/^[\x21-\x7e]{1,255}$/.test(header)) {
+    throw detail(400, 'Idempotency-Key must be 1 to 255 visible ASCII characters.');
+  }
+  return header;
+}
+
+export const hashRequest = (contentType: string | undefined, body: unknown) =>
+  createHash('sha256')
+    .update(`${(contentType ?? '').split(';', 1)[0]?.trim().toLowerCase()}\n`)
+    .update(Buffer.isBuffer(body) ? body : Buffer.alloc(0))
+    .digest('base64url');
