@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import type { Database } from './db/database.js';
 import { healthRoutes } from './health.js';
+import { addCors } from './http/cors.js';
 import { addErrorHandler } from './http/error-handler.js';
 import { compileSerializer } from './http/json.js';
 import { addNotFoundHandler } from './http/not-found.js';
@@ -15,6 +16,8 @@ import { addWriteProtection } from './http/write-protection.js';
 import { itemRoutes } from './items/routes.js';
 import { createItemStore } from './items/store.js';
 import { addMetrics } from './metrics.js';
+import { addOpenApi } from './openapi.js';
+import { addWebPage } from './web.js';
 
 export interface AppDeps {
   database: Database;
@@ -42,11 +45,15 @@ export async function buildApp(config: Config, { database, logger }: AppDeps): P
   });
 
   // Bodies arrive as raw bytes; the API parses them itself after the item lookup (http/body.ts).
+  // Validation is DRF's (items/validation.ts, with the limits of items/schema.ts); the schemas on
+  // routes serialize responses and document the API.
+  app.setValidatorCompiler(() => () => true);
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
   app.setSerializerCompiler(compileSerializer);
 
   addSecurityHeaders(app);
+  addCors(app, config.corsOrigins);
   addErrorHandler(app);
   addNotFoundHandler(app);
   if (config.metricsEnabled) addMetrics(app, database);
@@ -54,6 +61,8 @@ export async function buildApp(config: Config, { database, logger }: AppDeps): P
   addWriteProtection(app, config.apiToken);
 
   app.addHook('onClose', () => database.close());
+  await addOpenApi(app);
+  await addWebPage(app);
   await app.register(healthRoutes, { db: database.db });
   await app.register(itemRoutes, {
     store: createItemStore(database.db, database.kind),

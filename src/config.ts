@@ -29,6 +29,8 @@ export interface Config {
   idempotencyTtlSeconds: number;
   metricsEnabled: boolean;
   pageMaxLimit: number;
+  /** Origins allowed to call the API from a browser; `*` for any. Empty: no CORS headers. */
+  corsOrigins: string[];
 }
 
 export class ConfigError extends Error {
@@ -85,12 +87,26 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     idempotencyTtlSeconds: int('IDEMPOTENCY_TTL_SECONDS', 86_400, 1, 365 * 86_400),
     metricsEnabled: bool('METRICS', true),
     pageMaxLimit: int('PAGE_MAX_LIMIT', 1000, 1, 1_000_000),
+    corsOrigins: parseOrigins(env.CORS_ORIGINS, problems),
   };
   if (config.requestTimeoutMs > 0 && config.headersTimeoutMs > config.requestTimeoutMs) {
     problems.push('HEADERS_TIMEOUT_MS must not be larger than REQUEST_TIMEOUT_MS');
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config);
+}
+
+function parseOrigins(raw: string | undefined, problems: string[]): string[] {
+  const origins = (raw ?? '')
+    .split(',')
+    .map((origin) => origin.trim())
+    .filter(Boolean);
+  for (const origin of origins) {
+    if (origin !== '*' && !/^https?:\/\/[^/\s]+$/.test(origin)) {
+      problems.push(`CORS_ORIGINS entries must look like https://app.example.com (no path), got "${origin}"`);
+    }
+  }
+  return origins;
 }
 
 function parseToken(raw: string | undefined, problems: string[]): string | null {

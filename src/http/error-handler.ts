@@ -18,7 +18,13 @@ export function addErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const answer = toApiError(error);
     if (answer) {
-      return reply.code(answer.statusCode).headers(answer.headers).type('application/json').send(answer.body);
+      // JSON.stringify, not the route's response schemas: those document the errors, and must not filter them.
+      return reply
+        .code(answer.statusCode)
+        .headers(answer.headers)
+        .type('application/json')
+        .serializer(JSON.stringify)
+        .send(answer.body);
     }
     request.log.error({ err_name: error.name, err_code: error.code, err_message: error.message }, 'Unhandled error');
     if (request.url.startsWith('/api')) {

@@ -43,6 +43,8 @@ export function routeOn<T extends FastifyInstance>(
   options: Omit<RouteOptions, 'method' | 'url'>,
 ): void {
   for (const url of [target.url, target.url.slice(0, -1)]) {
-    app.route({ ...options, method, url, config: { ...options.config, resource: target } } as RouteOptions);
+    const documented = url === target.url; // the OpenAPI document lists the canonical URL only
+    const schema = { ...options.schema, hide: !documented };
+    app.route({ ...options, schema, method, url, config: { ...options.config, resource: target } } as RouteOptions);
   }
 }

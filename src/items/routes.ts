@@ -1,16 +1,18 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
 import { contentTypeOf, parseBody } from '../http/body.js';
 import { ApiError, methodNotAllowed, noItem } from '../http/errors.js';
 import { compileSerializer } from '../http/json.js';
 import { negotiate } from '../http/negotiation.js';
 import { sendNotFoundPage } from '../http/not-found.js';
 import { API_ROOT, findResource, ITEM_DETAIL, ITEM_LIST, pathOf, routeOn } from '../http/resources.js';
+import { docs } from './docs.js';
 import { bodyEtag, expectedVersion, isNotModified, itemEtag, preconditionFailed } from './etag.js';
 import { hashRequest, idempotencyKeyOf, replay } from './idempotency.js';
 import { parseItemId } from './item-id.js';
 import { detailMetadata, listMetadata, missingDetailMetadata, rootMetadata } from './metadata.js';
 import { filterOf, type ItemQuery, orderOf, pageLinks, pageOf } from './query.js';
-import { Item, type ItemFields, ItemList, ItemPage } from './schema.js';
+import { Item, type ItemFields, ItemList, ItemPage, ItemParams } from './schema.js';
 import { type ItemRecord, type ItemStore, STALE } from './store.js';
 import { validateItem } from './validation.js';
 
@@ -52,12 +54,13 @@ export async function itemRoutes(app: FastifyInstance, options: ItemRoutesOption
   };
 
   routeOn(app, API_ROOT, 'GET', {
+    schema: { ...docs.root, response: { 200: Type.Object({ items: Type.String({ format: 'uri' }) }) } },
     handler: async (request) => ({ items: `${originOf(request)}/api/items/` }),
   });
-  routeOn(app, API_ROOT, 'OPTIONS', { handler: async () => rootMetadata });
+  routeOn(app, API_ROOT, 'OPTIONS', { schema: docs.options, handler: async () => rootMetadata });
 
   routeOn(app, ITEM_LIST, 'GET', {
-    schema: { response: { 200: ItemList } },
+    schema: { ...docs.list, response: { 200: ItemList } },
     onSend: async (request, reply, payload) => {
       if (reply.statusCode !== 200 || typeof payload !== 'string') return payload;
       const etag = bodyEtag(payload);
@@ -79,7 +82,7 @@ export async function itemRoutes(app: FastifyInstance, options: ItemRoutesOption
   });
 
   routeOn(app, ITEM_LIST, 'POST', {
-    schema: { response: { 201: Item } },
+    schema: { ...docs.create, response: { 201: Item } },
     handler: async (request, reply) => {
       const key = idempotencyKeyOf(request.headers['idempotency-key']);
       if (key === undefined) {
@@ -103,10 +106,10 @@ export async function itemRoutes(app: FastifyInstance, options: ItemRoutesOption
     },
   });
 
-  routeOn(app, ITEM_LIST, 'OPTIONS', { handler: async () => listMetadata });
+  routeOn(app, ITEM_LIST, 'OPTIONS', { schema: docs.options, handler: async () => listMetadata });
 
   routeOn(app, ITEM_DETAIL, 'GET', {
-    schema: { response: { 200: Item } },
+    schema: { ...docs.retrieve, response: { 200: Item } },
     handler: async (request, reply) => {
       const item = await findItem(request as ItemRequest);
       const etag = itemEtag(item);
@@ -118,7 +121,7 @@ export async function itemRoutes(app: FastifyInstance, options: ItemRoutesOption
 
   for (const method of ['PUT', 'PATCH'] as const) {
     routeOn(app, ITEM_DETAIL, method, {
-      schema: { response: { 200: Item } },
+      schema: { ...(method === 'PUT' ? docs.replace : docs.update), response: { 200: Item } },
       handler: async (request, reply) => {
         const item = await findItem(request as ItemRequest);
         const expected = expectedVersion(request.headers['if-match'], item);
@@ -132,6 +135,7 @@ export async function itemRoutes(app: FastifyInstance, options: ItemRoutesOption
   }
 
   routeOn(app, ITEM_DETAIL, 'DELETE', {
+    schema: { ...docs.remove, response: { 204: Type.Null({ description: 'Deleted' }) } },
     handler: async (request, reply) => {
       const item = await findItem(request as ItemRequest);
       const deleted = await store.delete(item.id, expectedVersion(request.headers['if-match'], item));
@@ -142,6 +146,7 @@ export async function itemRoutes(app: FastifyInstance, options: ItemRoutesOption
   });
 
   routeOn(app, ITEM_DETAIL, 'OPTIONS', {
+    schema: { ...docs.options, params: ItemParams },
     handler: async (request) => {
       const found = await findItem(request as ItemRequest).catch((error) => {
         if (error instanceof ApiError && error.statusCode === 404) return undefined;
