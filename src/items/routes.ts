@@ -1,4 +1,5 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { Readable } from 'node:stream';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { contentTypeOf, parseBody } from '../http/body.js';
 import { ApiError, methodNotAllowed, noItem } from '../http/errors.js';
@@ -13,10 +14,22 @@ import { parseItemId } from './item-id.js';
 import { detailMetadata, listMetadata, missingDetailMetadata, rootMetadata } from './metadata.js';
 import { filterOf, type ItemQuery, orderOf, pageLinks, pageOf } from './query.js';
 import { Item, type ItemFields, ItemList, ItemPage, ItemParams } from './schema.js';
-import { type ItemRecord, type ItemStore, STALE } from './store.js';
+import { type ItemFilter, type ItemOrder, type ItemRecord, type ItemStore, STALE } from './store.js';
 import { validateItem } from './validation.js';
 
 // The /api/ handlers, thin: negotiate → look up → parse → validate → store → reply.
+
+const LIST_CHUNK = 20_000;
+
+async function* jsonArray(
+  first: ItemRecord[],
+  rest: AsyncIterable<ItemRecord[]>,
+  render: (item: ItemRecord) => string,
+) {
+  yield `[${first.map(render).join(',')}`;
+  for await (const chunk of rest) yield `,${chunk.map(render).join(',')}`;
+  yield ']';
+}
 
 type ItemRequest = FastifyRequest<{ Params: { id: string }; Querystring: ItemQuery }>;
 
@@ -59,6 +72,22 @@ export async function itemRoutes(app: FastifyInstance, options: ItemRoutesOption
   });
   routeOn(app, API_ROOT, 'OPTIONS', { schema: docs.options, handler: async () => rootMetadata });
 
+  /**
+   * The whole list. In id order it is read in chunks: a list that fits in one chunk is answered
+   * at once (with an ETag); a longer one streams out chunk by chunk, never whole in memory.
+   */
+  const listAll = async (reply: FastifyReply, filter: ItemFilter, order: ItemOrder) => {
+    const byId = order.length === 0 || order[0]?.field === 'id';
+    if (!byId) return store.list(filter, order);
+    const chunks = store.listInChunks(filter, order[0]?.descending ?? false, LIST_CHUNK);
+    const first = await chunks.next();
+    if (first.done) return [];
+    if (first.value.length < LIST_CHUNK) return first.value;
+    return reply
+      .type('application/json; charset=utf-8')
+      .send(Readable.from(jsonArray(first.value, chunks, renderItem)));
+  };
+
   routeOn(app, ITEM_LIST, 'GET', {
     schema: { ...docs.list, response: { 200: ItemList } },
     onSend: async (request, reply, payload) => {
@@ -74,7 +103,7 @@ export async function itemRoutes(app: FastifyInstance, options: ItemRoutesOption
       const filter = filterOf(query);
       const order = orderOf(query);
       const page = pageOf(query, pageMaxLimit);
-      if (!page) return store.list(filter, order);
+      if (!page) return listAll(reply, filter, order);
       const [count, results] = await Promise.all([store.count(filter), store.list(filter, order, page)]);
       const links = pageLinks(new URL(request.url, originOf(request)), page, count);
       return reply.serializer(renderPage).send({ count, ...links, results });

@@ -82,6 +82,24 @@ export function createItemStore(db: Db, kind: DatabaseKind) {
       return query.execute() as Promise<ItemRecord[]>;
     },
 
+    /**
+     * The list in id order, a chunk at a time (keyset: each chunk is its own short query, so no
+     * connection is held while a slow client reads a huge list).
+     */
+    async *listInChunks(filter: ItemFilter, descending: boolean, chunkSize: number): AsyncGenerator<ItemRecord[]> {
+      for (let after: number | undefined; ; ) {
+        let query = applyFilter(db.selectFrom('items').select(COLUMNS), filter);
+        if (after !== undefined) query = query.where('id', descending ? '<' : '>', after);
+        const rows = (await query
+          .orderBy('id', descending ? 'desc' : 'asc')
+          .limit(chunkSize)
+          .execute()) as ItemRecord[];
+        if (rows.length > 0) yield rows;
+        if (rows.length < chunkSize) return;
+        after = (rows.at(-1) as ItemRecord).id;
+      }
+    },
+
     async count(filter: ItemFilter = {}): Promise<number> {
       const query = applyFilter(
         db.selectFrom('items').select((eb) => eb.fn.countAll<number | bigint>().as('count')),
