@@ -45,7 +45,7 @@ export async function build(t: TestContext, backend: Backend, env: Record<string
   return {
     app,
     database,
-    store: createItemStore(database.db),
+    store: createItemStore(database.db, database.kind),
     config,
     consoleLines: () => lines.map((line) => JSON.parse(line)),
   };
