@@ -1,8 +1,9 @@
 import { notAcceptable, notFound } from './errors.js';
 
 // DRF's content negotiation over its two renderers, JSON first, then the browsable HTML API.
-// ?format= wins over Accept; otherwise the most specific Accept entries are tried first and,
-// among equally specific ones, the first listed that a renderer can satisfy wins. q is ignored.
+// ?format= narrows the renderers to the one it names (Accept must still allow it); the most
+// specific Accept entries are tried first and, among equally specific ones, the first listed that
+// a renderer can satisfy wins. q is ignored.
 
 export type Renderer = 'json' | 'html';
 
@@ -12,12 +13,11 @@ const RENDERERS: ReadonlyArray<{ format: string; type: string; subtype: string; 
 ];
 
 export function negotiate(format: string | undefined, accept: string | undefined): Renderer {
-  if (format) {
-    const match = RENDERERS.find((r) => r.format === format);
-    if (!match) throw notFound();
-    return match.renderer;
-  }
-  if (!accept || accept === '*/*' || accept === 'application/json') return 'json';
+  if (!format && (!accept || accept === '*/*' || accept === 'application/json')) return 'json';
+  const renderers = format ? RENDERERS.filter((r) => r.format === format) : RENDERERS;
+  const [first] = renderers;
+  if (!first) throw notFound();
+  if (!accept) return first.renderer;
 
   const entries = accept
     .split(',')
@@ -28,12 +28,12 @@ export function negotiate(format: string | undefined, accept: string | undefined
       return { type, subtype, precedence };
     })
     .filter((entry) => entry.type !== '');
-  if (entries.length === 0) return 'json';
+  if (entries.length === 0) return first.renderer;
 
   for (let precedence = 3; precedence >= 0; precedence--) {
     for (const entry of entries) {
       if (entry.precedence !== precedence) continue;
-      const match = RENDERERS.find(
+      const match = renderers.find(
         (r) => (entry.type === '*' || entry.type === r.type) && (entry.subtype === '*' || entry.subtype === r.subtype),
       );
       if (match) return match.renderer;

@@ -1,5 +1,6 @@
-import { type SelectQueryBuilder, sql } from 'kysely';
+import { type Kysely, type SelectQueryBuilder, sql } from 'kysely';
 import type { DatabaseKind, Db, Tables } from '../db/database.js';
+import { createQueryCache } from '../db/query-cache.js';
 import type { ItemFields } from './schema.js';
 
 // Items over Kysely: one query layer for SQLite and PostgreSQL. No HTTP here.
@@ -51,14 +52,29 @@ function applyFilter<Q extends ItemsQuery>(query: Q, filter: ItemFilter): Q {
   return q;
 }
 
+/** The parameters applyFilter adds, in its order; with the shape they name the query (query-cache.ts). */
+const filterParameters = (filter: ItemFilter): unknown[] => [
+  ...(filter.product === undefined ? [] : [filter.product]),
+  ...(filter.search ?? []).map((term) => `%${escapeLike(term.toLowerCase())}%`),
+  ...(filter.priceMin === undefined ? [] : [filter.priceMin]),
+  ...(filter.priceMax === undefined ? [] : [filter.priceMax]),
+];
+const filterShape = (filter: ItemFilter) =>
+  `${filter.product !== undefined}:${filter.search?.length ?? 0}:${filter.priceMin !== undefined}:${filter.priceMax !== undefined}`;
+
 export function createItemStore(db: Db, kind: DatabaseKind) {
+  const cached = createQueryCache(db as Kysely<unknown>);
   // Order text by code point on both databases: SQLite's BINARY collation does; PostgreSQL's
   // database collation may not, so ask for "C" explicitly.
   const productOrder = kind === 'postgres' ? sql`product collate "C"` : sql`product`;
-  const byId = (id: number, filter: ItemFilter) =>
-    applyFilter(db.selectFrom('items').select(COLUMNS).where('id', '=', id), filter);
+  const byId = async (id: number, filter: ItemFilter): Promise<ItemRecord | undefined> => {
+    const rows = await cached(`get:${filterShape(filter)}`, [id, ...filterParameters(filter)], () =>
+      applyFilter(db.selectFrom('items').select(COLUMNS).where('id', '=', id), filter),
+    );
+    return rows[0] as ItemRecord | undefined;
+  };
   /** After a conditional write changed nothing: was the item changed (stale) or deleted? */
-  const staleOrGone = async (id: number) => ((await byId(id, {}).executeTakeFirst()) ? STALE : undefined);
+  const staleOrGone = async (id: number) => ((await byId(id, {})) ? STALE : undefined);
 
   const findResponse = async (key: string, ttlMs: number): Promise<StoredResponse | undefined> => {
     const row = await db
@@ -88,12 +104,13 @@ export function createItemStore(db: Db, kind: DatabaseKind) {
      */
     async *listInChunks(filter: ItemFilter, descending: boolean, chunkSize: number): AsyncGenerator<ItemRecord[]> {
       for (let after: number | undefined; ; ) {
-        let query = applyFilter(db.selectFrom('items').select(COLUMNS), filter);
-        if (after !== undefined) query = query.where('id', descending ? '<' : '>', after);
-        const rows = (await query
-          .orderBy('id', descending ? 'desc' : 'asc')
-          .limit(chunkSize)
-          .execute()) as ItemRecord[];
+        const shape = `chunk:${filterShape(filter)}:${after !== undefined}:${descending}`;
+        const parameters = [...filterParameters(filter), ...(after === undefined ? [] : [after]), chunkSize];
+        const rows = (await cached(shape, parameters, () => {
+          let query = applyFilter(db.selectFrom('items').select(COLUMNS), filter);
+          if (after !== undefined) query = query.where('id', descending ? '<' : '>', after);
+          return query.orderBy('id', descending ? 'desc' : 'asc').limit(chunkSize);
+        })) as ItemRecord[];
         if (rows.length > 0) yield rows;
         if (rows.length < chunkSize) return;
         after = (rows.at(-1) as ItemRecord).id;
@@ -110,11 +127,15 @@ export function createItemStore(db: Db, kind: DatabaseKind) {
     },
 
     get(id: number, filter: ItemFilter = {}): Promise<ItemRecord | undefined> {
-      return byId(id, filter).executeTakeFirst();
+      return byId(id, filter);
     },
 
-    create(fields: ItemFields): Promise<ItemRecord> {
-      return db.insertInto('items').values(insertable(fields)).returning(COLUMNS).executeTakeFirstOrThrow();
+    async create(fields: ItemFields): Promise<ItemRecord> {
+      const values = insertable(fields);
+      const rows = await cached('create', [values.product, values.price, values.product_search], () =>
+        db.insertInto('items').values(values).returning(COLUMNS),
+      );
+      return rows[0] as ItemRecord;
     },
 
     /**
@@ -127,15 +148,21 @@ export function createItemStore(db: Db, kind: DatabaseKind) {
       expectedVersion?: number,
     ): Promise<ItemRecord | typeof STALE | undefined> {
       if (changes.product === undefined && changes.price === undefined) {
-        const item = await byId(id, {}).executeTakeFirst();
+        const item = await byId(id, {});
         return item && expectedVersion !== undefined && item.version !== expectedVersion ? STALE : item;
       }
-      let query = db
-        .updateTable('items')
-        .set({ ...updatable(changes), version: sql`version + 1` })
-        .where('id', '=', id);
-      if (expectedVersion !== undefined) query = query.where('version', '=', expectedVersion);
-      const updated = await query.returning(COLUMNS).executeTakeFirst();
+      const values = updatable(changes);
+      const conditional = expectedVersion !== undefined;
+      const shape = `update:${Object.keys(values).join(',')}:${conditional}`;
+      const parameters = [...Object.values(values), id, ...(conditional ? [expectedVersion] : [])];
+      const [updated] = (await cached(shape, parameters, () => {
+        let query = db
+          .updateTable('items')
+          .set({ ...values, version: sql`version + 1` })
+          .where('id', '=', id);
+        if (conditional) query = query.where('version', '=', expectedVersion);
+        return query.returning(COLUMNS);
+      })) as Array<ItemRecord | undefined>;
       if (updated || expectedVersion === undefined) return updated;
       return staleOrGone(id);
     },

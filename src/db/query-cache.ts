@@ -1,0 +1,26 @@
+import { type Compilable, CompiledQuery, type Kysely } from 'kysely';
+
+/**
+ * Kysely builds and compiles a query on every call, which costs more than running a point lookup.
+ * The hot queries' SQL depends only on their shape, so it is compiled once per shape and reused
+ * with new parameters. Self-checking: a shape is cached only when the parameters the caller
+ * gives are exactly those the built query carries, so a wrong order can never reach the database.
+ */
+export function createQueryCache(db: Kysely<unknown>) {
+  const sqlByShape = new Map<string, string | null>();
+  return async function run<R>(
+    shape: string,
+    parameters: readonly unknown[],
+    build: () => Compilable<R>,
+  ): Promise<R[]> {
+    const known = sqlByShape.get(shape);
+    if (known) return (await db.executeQuery<R>(CompiledQuery.raw(known, [...parameters]))).rows;
+    const compiled = build().compile();
+    if (known === undefined) sqlByShape.set(shape, sameValues(compiled.parameters, parameters) ? compiled.sql : null);
+    return (await db.executeQuery(compiled)).rows;
+  };
+}
+
+function sameValues(a: readonly unknown[], b: readonly unknown[]): boolean {
+  return a.length === b.length && a.every((value, i) => Object.is(value, b[i]));
+}

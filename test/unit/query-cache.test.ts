@@ -1,0 +1,67 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import type { KyselyPlugin } from 'kysely';
+import { openDatabase } from '../../src/db/database.js';
+import { migrateToLatest } from '../../src/db/migrate.js';
+import { createItemStore, STALE } from '../../src/items/store.js';
+import { tempDir } from '../helpers/backends.js';
+
+// The hot queries are compiled once per shape (src/db/query-cache.ts). A plugin counts how often
+// Kysely compiles: the second call of each shape must not compile again, and give right results.
+test('hot store queries compile once per shape and stay correct', async (t) => {
+  const database = openDatabase({ kind: 'sqlite', path: join(tempDir(t), 'db.sqlite3') });
+  t.after(() => database.close());
+  await migrateToLatest(database);
+  let compiles = 0;
+  const counter: KyselyPlugin = {
+    transformQuery: (args) => {
+      compiles++;
+      return args.node;
+    },
+    transformResult: async (args) => args.result,
+  };
+  const store = createItemStore(database.db.withPlugin(counter), 'sqlite');
+
+  const twice = async <T>(run: () => Promise<T>): Promise<[T, T, number]> => {
+    const before = compiles;
+    const first = await run();
+    const afterFirst = compiles;
+    const second = await run();
+    assert.equal(compiles, afterFirst, 'the second call of a shape compiles nothing');
+    return [first, second, afterFirst - before];
+  };
+
+  const [a, b] = await twice(() => store.create({ product: 'Apple', price: 1 }));
+  assert.deepEqual(
+    [a, b],
+    [
+      { id: 1, product: 'Apple', price: 1, version: 1 },
+      { id: 2, product: 'Apple', price: 1, version: 1 },
+    ],
+  );
+  const [g1, g2] = await twice(() => store.get(2));
+  assert.deepEqual(g1, { id: 2, product: 'Apple', price: 1, version: 1 });
+  assert.deepEqual(g2, g1);
+  assert.equal(await store.get(1, { product: 'Pear' }), undefined);
+  assert.equal((await store.get(1, { product: 'Apple' }))?.id, 1);
+
+  const [u1, u2] = await twice(() => store.update(1, { product: 'Pear', price: 5 }));
+  assert.deepEqual(u1, { id: 1, product: 'Pear', price: 5, version: 2 });
+  assert.deepEqual(u2, { id: 1, product: 'Pear', price: 5, version: 3 });
+  assert.equal(await store.update(1, { price: 6 }, 2), STALE, 'a stale version changes nothing');
+  assert.deepEqual(await store.update(1, { price: 6 }, 3), { id: 1, product: 'Pear', price: 6, version: 4 });
+
+  const chunk = async () => {
+    const chunks = [];
+    for await (const rows of store.listInChunks({ product: 'Apple' }, false, 10)) chunks.push(rows);
+    return chunks;
+  };
+  const [c1, c2] = await twice(chunk);
+  assert.deepEqual(c1, [[{ id: 2, product: 'Apple', price: 1, version: 1 }]]);
+  assert.deepEqual(c2, c1);
+  assert.deepEqual(
+    (await store.list({ search: ['pe'] })).map((item) => item.id),
+    [1],
+  );
+});
