@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import type { Database } from './db/database.js';
 import { healthRoutes } from './health.js';
+import { createFrameworkErrorHandler } from './http/bad-url.js';
 import { addCors } from './http/cors.js';
 import { addErrorHandler } from './http/error-handler.js';
 import { compileSerializer } from './http/json.js';
@@ -28,9 +29,10 @@ const REQUEST_ID = /^[\w.:@/+=-]{1,200}$/;
 
 /** One Fastify instance: HTTP behaviour of the contract first, then the features. */
 export async function buildApp(config: Config, { database, logger }: AppDeps): Promise<FastifyInstance> {
+  const requestLog = new RequestLog();
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
-    logController: new RequestLog(),
+    logController: requestLog,
     genReqId: (request) => {
       const given = request.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
@@ -40,6 +42,7 @@ export async function buildApp(config: Config, { database, logger }: AppDeps): P
     http: { headersTimeout: config.headersTimeoutMs },
     trustProxy: config.trustProxy,
     clientErrorHandler: createClientErrorHandler(logger),
+    frameworkErrors: createFrameworkErrorHandler(requestLog),
     // Query strings as Django reads them: `+` is a space and the last of repeated keys wins.
     routerOptions: { querystringParser: (query) => Object.fromEntries(new URLSearchParams(query)) },
   });

@@ -1,7 +1,7 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
-import { errorDocs, errorResponses } from './items/docs.js';
+import { errorDocs, errorResponses, successDocs } from './items/docs.js';
 
 /**
  * The OpenAPI 3.1 document, generated from the same TypeBox schemas the routes serialize with,
@@ -20,11 +20,11 @@ export async function addOpenApi(app: FastifyInstance): Promise<void> {
       },
       tags: [{ name: 'items' }],
     },
-    // Error responses are documented here only (see items/docs.ts).
+    // Error responses, and the list's two shapes, are documented here only (see items/docs.ts).
     transform: ({ schema, url, route }) => {
-      const codes = errorDocs[`${route.method} ${url}`];
+      const codes = errorDocs[`${route.method} ${url.replace(/:(\w+)/g, '{$1}')}`];
       if (!codes || !schema) return { schema, url };
-      const success = (schema.response ?? {}) as Record<string, unknown>;
+      const success = { ...(schema.response as Record<string, unknown>), ...successDocs[`${route.method} ${url}`] };
       return { schema: { ...schema, response: { ...errorResponses(codes), ...success } }, url };
     },
   });

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 // What Django's SecurityMiddleware and XFrameOptionsMiddleware send on every response.
 const SECURITY_HEADERS = {
@@ -10,10 +10,12 @@ const SECURITY_HEADERS = {
 
 export const securityHeaderLines = Object.entries(SECURITY_HEADERS).map(([name, value]) => `${name}: ${value}`);
 
+export const setSecurityHeaders = (request: FastifyRequest, reply: FastifyReply) =>
+  reply.headers(SECURITY_HEADERS).header('x-request-id', request.id);
+
 export function addSecurityHeaders(app: FastifyInstance): void {
   app.addHook('onRequest', (request, reply, done) => {
-    reply.headers(SECURITY_HEADERS);
-    reply.header('x-request-id', request.id);
+    setSecurityHeaders(request, reply);
     done();
   });
 }

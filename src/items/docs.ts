@@ -1,5 +1,5 @@
 import { type TSchema, Type } from 'typebox';
-import { Detail, FieldErrors, ItemInput, ItemListQuery, ItemPage, ItemParams, ItemPatch } from './schema.js';
+import { Detail, FieldErrors, ItemInput, ItemList, ItemListQuery, ItemPage, ItemParams, ItemPatch } from './schema.js';
 
 // What the OpenAPI document says of each items route, beside the success schemas the routes
 // serialize with. Error responses are added to the document only (openapi.ts), so that no
@@ -103,4 +103,9 @@ export function errorResponses(codes: number[]): Record<number, TSchema> {
   );
 }
 
-export { ItemPage };
+/** Success shapes the serializers do not need to know: the list is a bare array or, with `limit`, a page. */
+export const successDocs: Record<string, Record<number, TSchema>> = {
+  'GET /api/items/': {
+    200: Type.Union([ItemList, ItemPage], { description: 'The items (bare array), or a page when `limit` is given' }),
+  },
+};

@@ -31,8 +31,7 @@ export function filterOf(query: ItemQuery): ItemFilter {
 
   if (query.search !== undefined) {
     if (query.search.includes('\0')) errors.search = ['Null characters are not allowed.'];
-    // SearchFilter: terms split on whitespace and commas, every term must match.
-    const terms = query.search.split(/[\s,]+/).filter(Boolean);
+    const terms = searchTerms(query.search);
     if (terms.length > 0) filter.search = terms;
   }
   for (const [param, key] of [
@@ -88,4 +87,26 @@ export function pageLinks(url: URL, page: Page, count: number): { next: string |
   if (page.offset > 0)
     previous = page.offset - page.limit <= 0 ? withParams(undefined) : withParams(page.offset - page.limit);
   return { next, previous };
+}
+
+// Django's smart_split: whitespace-separated tokens, a quoted part kept whole.
+const TOKEN = /(?:[^\s'"]*(?:(?:"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')[^\s'"]*)+)|\S+/g;
+
+/**
+ * DRF's SearchFilter terms (search_smart_split): a quoted phrase is one term, without its quotes;
+ * other tokens are split on commas. Every term must occur. Quotes anywhere else are literal.
+ */
+export function searchTerms(search: string): string[] {
+  const terms: string[] = [];
+  for (const [token] of search.matchAll(TOKEN)) {
+    const term = token.replace(/^,+|,+$/g, '');
+    const quote = term[0];
+    if (term.length >= 2 && (quote === '"' || quote === "'") && term.at(-1) === quote) {
+      const phrase = term.slice(1, -1).replace(/\\(.)/g, '$1');
+      if (phrase) terms.push(phrase);
+    } else {
+      for (const part of term.split(',')) if (part.trim()) terms.push(part.trim());
+    }
+  }
+  return terms;
 }

@@ -106,7 +106,10 @@ export async function itemRoutes(app: FastifyInstance, options: ItemRoutesOption
       if (!page) return listAll(reply, filter, order);
       const [count, results] = await Promise.all([store.count(filter), store.list(filter, order, page)]);
       const links = pageLinks(new URL(request.url, originOf(request)), page, count);
-      return reply.serializer(renderPage).send({ count, ...links, results });
+      return reply
+        .type('application/json; charset=utf-8')
+        .serializer(renderPage)
+        .send({ count, ...links, results });
     },
   });
 

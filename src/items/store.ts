@@ -1,6 +1,7 @@
 import { type Kysely, type SelectQueryBuilder, sql } from 'kysely';
 import type { DatabaseKind, Db, Tables } from '../db/database.js';
 import { createQueryCache } from '../db/query-cache.js';
+import { searchForm } from '../db/search-form.js';
 import type { ItemFields } from './schema.js';
 
 // Items over Kysely: one query layer for SQLite and PostgreSQL. No HTTP here.
@@ -37,15 +38,15 @@ type ItemsQuery = SelectQueryBuilder<Tables, 'items', any>;
 
 const escapeLike = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
 // Every write of a product also writes its search form (see migration 003).
-const insertable = (fields: ItemFields) => ({ ...fields, product_search: fields.product.toLowerCase() });
+const insertable = (fields: ItemFields) => ({ ...fields, product_search: searchForm(fields.product) });
 const updatable = (changes: Partial<ItemFields>) =>
-  changes.product === undefined ? changes : { ...changes, product_search: changes.product.toLowerCase() };
+  changes.product === undefined ? changes : { ...changes, product_search: searchForm(changes.product) };
 
 function applyFilter<Q extends ItemsQuery>(query: Q, filter: ItemFilter): Q {
   let q = query;
   if (filter.product !== undefined) q = q.where('product', '=', filter.product) as Q;
   for (const term of filter.search ?? []) {
-    q = q.where(sql<boolean>`product_search like ${`%${escapeLike(term.toLowerCase())}%`} escape '\\'`) as Q;
+    q = q.where(sql<boolean>`product_search like ${`%${escapeLike(searchForm(term))}%`} escape '\\'`) as Q;
   }
   if (filter.priceMin !== undefined) q = q.where('price', '>=', filter.priceMin) as Q;
   if (filter.priceMax !== undefined) q = q.where('price', '<=', filter.priceMax) as Q;
@@ -55,7 +56,7 @@ function applyFilter<Q extends ItemsQuery>(query: Q, filter: ItemFilter): Q {
 /** The parameters applyFilter adds, in its order; with the shape they name the query (query-cache.ts). */
 const filterParameters = (filter: ItemFilter): unknown[] => [
   ...(filter.product === undefined ? [] : [filter.product]),
-  ...(filter.search ?? []).map((term) => `%${escapeLike(term.toLowerCase())}%`),
+  ...(filter.search ?? []).map((term) => `%${escapeLike(searchForm(term))}%`),
   ...(filter.priceMin === undefined ? [] : [filter.priceMin]),
   ...(filter.priceMax === undefined ? [] : [filter.priceMax]),
 ];

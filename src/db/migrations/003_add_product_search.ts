@@ -1,9 +1,10 @@
 import { type Kysely, type Migration, sql } from 'kysely';
 import type { DatabaseKind } from '../database.js';
+import { searchForm } from '../search-form.js';
 
 // `?search=` is case-insensitive for all of Unicode and must match alike on both databases, but
-// SQLite's lower() and LIKE fold ASCII only. So the application stores the product lower-cased
-// (JavaScript's full Unicode mapping) and search compares lower-case text with LIKE. On
+// SQLite's lower() and LIKE fold ASCII only. So the application stores the product's search form
+// (../search-form.ts) and search compares search forms with LIKE. On
 // PostgreSQL a trigram index (pg_trgm, a trusted extension also on RDS) serves `LIKE '%…%'`.
 export const addProductSearch = (kind: DatabaseKind): Migration => ({
   async up(db) {
@@ -39,7 +40,7 @@ async function backfill(db: Kysely<unknown>): Promise<void> {
     for (const row of rows) {
       await items
         .updateTable('items')
-        .set({ product_search: row.product.toLowerCase() })
+        .set({ product_search: searchForm(row.product) })
         .where('id', '=', row.id)
         .execute();
     }
