@@ -1,0 +1,442 @@
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { createReadStream, existsSync, mkdirSync, openSync, statSync, truncateSync } from 'node:fs';
+import { request } from 'node:http';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import autocannon, { type Request, type RequestParams, type Result } from 'autocannon';
+import SqliteDatabase from 'better-sqlite3';
+import pg from 'pg';
+import { cpuDelta, cpuOfCommand, cpuSnapshot, rssSampler } from './proc.js';
+
+// Shared machinery of bench/run.ts and bench/profile.ts: starting and stopping servers (pinned to
+// a core with taskset when it exists), seeding each backend, running autocannon and measuring the
+// server's CPU, RSS and log lines around the run.
+
+export const ROOT = fileURLToPath(new URL('..', import.meta.url));
+export const SERVER_JS = join(ROOT, 'dist', 'server.js');
+export const CEILING_TS = join(ROOT, 'bench', 'ceiling-server.ts');
+
+export const HAS_TASKSET = (() => {
+  try {
+    execFileSync('taskset', ['-p', String(process.pid)], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+/** Server core and load-generator core (the last one); the same core on a 1-core machine. */
+export const SERVER_CPU = '0';
+/** CPUs this process may use, read before pinSelf narrows it. */
+export const NPROC = Number(execFileSync('nproc').toString().trim());
+export const LOAD_CPU = String(Math.max(0, NPROC - 1));
+
+/** Pins this process (every thread: autocannon runs here) to the load core, or unpins it. */
+export function pinSelf(cpus: string): void {
+  if (HAS_TASKSET) execFileSync('taskset', ['-a', '-p', '-c', cpus, String(process.pid)], { stdio: 'ignore' });
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+const SERVER_SETTINGS =
+  /^(PORT|HOST|DATABASE_URL|PG[A-Z]*|LOG_[A-Z]+|WORKERS|MIGRATE_ON_START|API_TOKEN|RATE_LIMIT|BODY_LIMIT|TRUST_PROXY|[A-Z_]*TIMEOUT_MS|DB_[A-Z_]+)$/;
+
+/** Servers running now; killed if the bench itself is interrupted. */
+const live = new Set<ChildProcess>();
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    for (const child of live) child.kill('SIGKILL');
+    process.exit(130);
+  });
+}
+
+/** True while the server process runs. */
+export const alive = (server: Server) => server.child.exitCode === null && server.child.signalCode === null;
+
+export interface Server {
+  name: string;
+  pid: number;
+  port: number;
+  url: string;
+  child: ChildProcess;
+  /** The pricebook log file (null for the ceiling). */
+  logFile: string | null;
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  name: string;
+  kind: 'pricebook' | 'ceiling';
+  env?: Record<string, string>;
+  /** Pin to the server core (default true). */
+  pin?: boolean;
+  nodeArgs?: string[];
+  /** Where the server's stderr goes (a real file descriptor either way); default /dev/null. */
+  stderrPath?: string;
+  timeoutMs?: number;
+}
+
+/**
+ * Spawns a server and resolves once GET /healthz answers 200; `startMs` is spawn → first 200.
+ * On this shared machine other jobs sometimes signal every server process: a server killed by a
+ * signal while starting is started again (twice at most).
+ */
+export async function startServer(options: StartOptions): Promise<Server & { startMs: number }> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(options);
+    } catch (error) {
+      if (attempt >= 3 || !(error instanceof KilledWhileStarting)) throw error;
+      process.stderr.write(`!! ${options.name}: ${(error as Error).message}; starting again\n`);
+    }
+  }
+}
+
+class KilledWhileStarting extends Error {}
+
+async function startOnce(options: StartOptions): Promise<Server & { startMs: number }> {
+  const port = await freePort();
+  const pin = options.pin !== false && HAS_TASKSET;
+  const script = options.kind === 'pricebook' ? [SERVER_JS] : ['--import', 'tsx', CEILING_TS];
+  const command = [process.execPath, ...(options.nodeArgs ?? []), ...script];
+  const argv = pin ? ['taskset', '-c', SERVER_CPU, ...command] : command;
+  const stderr = openSync(options.stderrPath ?? '/dev/null', 'a');
+  // The server's own settings come from the bench only (as shipped = defaults), not from this shell.
+  const inherited = Object.fromEntries(Object.entries(process.env).filter(([key]) => !SERVER_SETTINGS.test(key)));
+  const env = { ...inherited, ...options.env, PORT: String(port), HOST: '127.0.0.1' };
+  const started = performance.now();
+  // taskset execs the command: the child's pid is the server's pid.
+  const child = spawn(argv[0] as string, argv.slice(1), { cwd: ROOT, env, stdio: ['ignore', 'ignore', stderr] });
+  let stopping = false;
+  const exited = new Promise<void>((resolve) =>
+    child.once('exit', (code, signal) => {
+      live.delete(child);
+      if (!stopping)
+        process.stderr.write(
+          `!! ${options.name} (pid ${child.pid}) exited unexpectedly: code ${code}, signal ${signal}\n`,
+        );
+      resolve();
+    }),
+  );
+  live.add(child);
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = started + (options.timeoutMs ?? 30_000);
+  while ((await status(`${url}/healthz`)) !== 200) {
+    if (child.signalCode !== null) throw new KilledWhileStarting(`killed by ${child.signalCode} while starting`);
+    if (child.exitCode !== null || performance.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`${options.name} did not start (exit code ${child.exitCode})`);
+    }
+    await sleep(2);
+  }
+  const startMs = performance.now() - started;
+  return {
+    name: options.name,
+    pid: child.pid as number,
+    port,
+    url,
+    child,
+    logFile: options.kind === 'pricebook' ? (options.env?.LOG_FILE ?? null) : null,
+    startMs,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      stopping = true;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** The status of one request, or 0 when the connection fails. */
+export function status(url: string, method = 'GET', body?: string): Promise<number> {
+  return new Promise((resolve) => {
+    const req = request(url, { method, headers: body ? { 'content-type': 'application/json' } : {} }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('error', () => resolve(0));
+    req.end(body);
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Data sets: ids 1..n, product "P<id % 1000>", price = id — the same in every backend.
+
+export interface Seeder {
+  seed(n: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function sqliteSeeder(path: string): Seeder {
+  let db: SqliteDatabase.Database | undefined;
+  return {
+    async seed(n) {
+      // The server created the table (migration on start); open after it.
+      db ??= new SqliteDatabase(path, { timeout: 10_000 });
+      db.exec('BEGIN IMMEDIATE');
+      db.exec('DELETE FROM items');
+      db.exec("DELETE FROM sqlite_sequence WHERE name = 'items'");
+      db.prepare(
+        `WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < ?)
+         INSERT INTO items (id, product, price) SELECT x, 'P' || (x % 1000), x FROM c`,
+      ).run(n);
+      db.exec('COMMIT');
+      db.pragma('wal_checkpoint(TRUNCATE)');
+    },
+    async close() {
+      db?.close();
+    },
+  };
+}
+
+export function postgresSeeder(url: string): Seeder {
+  const client = new pg.Client({ connectionString: url });
+  let connected: Promise<void> | undefined;
+  return {
+    async seed(n) {
+      connected ??= client.connect().then(() => undefined);
+      await connected;
+      await client.query('TRUNCATE items RESTART IDENTITY');
+      await client.query(
+        `INSERT INTO items (product, price) SELECT 'P' || (g % 1000), g FROM generate_series(1, $1::int) g ORDER BY g`,
+        [n],
+      );
+      await client.query('ANALYZE items');
+    },
+    async close() {
+      if (connected) await client.end().catch(() => {});
+    },
+  };
+}
+
+export function ceilingSeeder(server: Server): Seeder {
+  return {
+    async seed(n) {
+      const code = await status(`${server.url}/__seed`, 'POST', JSON.stringify({ n }));
+      if (code !== 200) throw new Error(`ceiling seed failed: ${code}`);
+    },
+    async close() {},
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Scenarios
+
+const JSON_HEADERS = { 'content-type': 'application/json' };
+const randomId = (n: number) => 1 + Math.floor(Math.random() * n);
+/** A request built anew for every send (autocannon passes its defaults: keep them). */
+const dynamic = (build: () => RequestParams): Request => ({
+  setupRequest: (defaults) => {
+    const request = build();
+    return { ...defaults, ...request, headers: { ...defaults.headers, ...request.headers } };
+  },
+});
+
+export interface Scenario {
+  name: string;
+  label: string;
+  /** Items in the table before the run. */
+  seed: number;
+  /** Target: pricebook req/CPU-s ÷ ceiling req/CPU-s at least this. */
+  target: number;
+  requests: () => Request[];
+}
+
+const detail = (n: number) => ({ method: 'GET', path: `/api/items/${randomId(n)}/` });
+const filter = () => ({ method: 'GET', path: `/api/items/?product=P${Math.floor(Math.random() * 1000)}` });
+const create = () => ({
+  method: 'POST',
+  path: '/api/items/',
+  headers: JSON_HEADERS,
+  body: JSON.stringify({ product: 'Bench item', price: Math.floor(Math.random() * 100_000) }),
+});
+const put = (n: number) => {
+  const id = randomId(n);
+  return {
+    method: 'PUT',
+    path: `/api/items/${id}/`,
+    headers: JSON_HEADERS,
+    body: JSON.stringify({ product: `P${id % 1000}`, price: Math.floor(Math.random() * 100_000) }),
+  };
+};
+
+export const SCENARIOS: Scenario[] = [
+  {
+    name: 'list100',
+    label: 'list of 100',
+    seed: 100,
+    target: 0.5,
+    requests: () => [{ method: 'GET', path: '/api/items/' }],
+  },
+  {
+    name: 'list10k',
+    label: 'list of 10,000',
+    seed: 10_000,
+    target: 0.5,
+    requests: () => [{ method: 'GET', path: '/api/items/' }],
+  },
+  {
+    name: 'detail',
+    label: 'detail (random id)',
+    seed: 10_000,
+    target: 0.5,
+    requests: () => [dynamic(() => detail(10_000))],
+  },
+  {
+    name: 'filter',
+    label: '?product= (10 of 10,000)',
+    seed: 10_000,
+    target: 0.5,
+    requests: () => [dynamic(filter)],
+  },
+  { name: 'create', label: 'create (POST)', seed: 10_000, target: 0.25, requests: () => [dynamic(create)] },
+  {
+    name: 'put',
+    label: 'PUT (random id)',
+    seed: 10_000,
+    target: 0.25,
+    requests: () => [dynamic(() => put(10_000))],
+  },
+  {
+    name: 'mix',
+    label: 'mix 80% read / 20% write',
+    seed: 10_000,
+    target: 0.25,
+    // 70 % detail, 10 % filter, 10 % create, 10 % PUT
+    requests: () => [
+      dynamic(() => {
+        const r = Math.random();
+        return r < 0.7 ? detail(10_000) : r < 0.8 ? filter() : r < 0.9 ? create() : put(10_000);
+      }),
+    ],
+  },
+];
+
+// ---------------------------------------------------------------------------------------------
+// One measured run
+
+export interface LoadOptions {
+  duration: number;
+  warmup: number;
+  connections: number;
+}
+
+export interface Measurement {
+  requests: number;
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  non2xx: number;
+  cpuSeconds: number;
+  reqPerCpuSecond: number;
+  peakRssMB: number;
+  /** CPU seconds of the PostgreSQL server processes during the run (information only). */
+  postgresCpuSeconds?: number;
+  /** pricebook only: per-request log lines written to LOG_FILE during warm-up + run. */
+  log?: LogCount;
+}
+
+export interface LogCount {
+  /** Requests autocannon got an answer to (warm-up included). */
+  answered: number;
+  requestLines: number;
+  responseLines: number;
+  /** Answered requests without their [REQUEST] or [RESPONSE] line. */
+  missing: number;
+}
+
+export async function measure(
+  server: Server,
+  requests: Request[],
+  load: LoadOptions,
+  options: { postgres?: boolean } = {},
+): Promise<Measurement> {
+  const logStart = server.logFile && existsSync(server.logFile) ? statSync(server.logFile).size : 0;
+  const common = { url: server.url, connections: load.connections, requests, timeout: 10 };
+  const warm = load.warmup > 0 ? await autocannon({ ...common, duration: load.warmup }) : undefined;
+  const sampler = rssSampler(server.pid);
+  const cpuBefore = cpuSnapshot(server.pid);
+  const pgBefore = options.postgres ? cpuOfCommand('postgres') : 0;
+  const result: Result = await autocannon({ ...common, duration: load.duration });
+  const cpu = cpuDelta(cpuBefore, cpuSnapshot(server.pid));
+  const pgCpu = options.postgres ? cpuOfCommand('postgres') - pgBefore : undefined;
+  const peakRssMB = sampler.stop();
+  const total = result.requests.total;
+  const measurement: Measurement = {
+    requests: total,
+    rps: total / result.duration,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors: result.errors + result.timeouts,
+    non2xx: result.non2xx,
+    cpuSeconds: cpu,
+    reqPerCpuSecond: cpu > 0 ? total / cpu : 0,
+    peakRssMB,
+  };
+  if (pgCpu !== undefined) measurement.postgresCpuSeconds = pgCpu;
+  if (server.logFile) {
+    measurement.log = await countLogLines(server.logFile, logStart, total + (warm?.requests.total ?? 0));
+  }
+  return measurement;
+}
+
+/** Waits until the log file stops growing (buffered destinations flush), counts the new lines, truncates it. */
+export async function countLogLines(path: string, from: number, answered: number): Promise<LogCount> {
+  let size = -1;
+  let stableSince = performance.now();
+  const deadline = performance.now() + 15_000;
+  while (performance.now() < deadline) {
+    const now = existsSync(path) ? statSync(path).size : 0;
+    if (now !== size) {
+      size = now;
+      stableSince = performance.now();
+    } else if (performance.now() - stableSince > 1300) break;
+    await sleep(100);
+  }
+  let requestLines = 0;
+  let responseLines = 0;
+  let rest = '';
+  const count = (line: string) => {
+    if (/"message": ?"\[REQUEST\] /.test(line)) requestLines++;
+    else if (/"message": ?"\[RESPONSE\] /.test(line)) responseLines++;
+  };
+  if (size > from) {
+    for await (const chunk of createReadStream(path, { start: from, encoding: 'utf8' })) {
+      const lines = (rest + chunk).split('\n');
+      rest = lines.pop() ?? '';
+      for (const line of lines) count(line);
+    }
+    if (rest) count(rest);
+  }
+  // The server opened the file with O_APPEND: truncating keeps its next lines at the start.
+  truncateSync(path, 0);
+  const missing = Math.max(0, answered - requestLines) + Math.max(0, answered - responseLines);
+  return { answered, requestLines, responseLines, missing };
+}
+
+export function median(values: number[]): number {
+  const sorted = values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
+  if (sorted.length === 0) return Number.NaN;
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+export function tempDir(root: string, name: string): string {
+  const dir = join(root, name);
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
