@@ -18,6 +18,8 @@ export interface Built {
   config: Config;
   /** Lines the app wrote to the console, parsed. */
   consoleLines: () => Array<Record<string, unknown>>;
+  /** Writes out what the logger holds in its buffers (console and log file) now. */
+  flushLogs: () => void;
 }
 
 /** The app on a fresh, migrated database of the given backend, closed when the test ends. */
@@ -48,6 +50,7 @@ export async function build(t: TestContext, backend: Backend, env: Record<string
     store: createItemStore(database.db, database.kind),
     config,
     consoleLines: () => lines.map((line) => JSON.parse(line)),
+    flushLogs: flush,
   };
 }
 
