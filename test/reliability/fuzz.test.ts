@@ -510,9 +510,15 @@ for (const backend of backends) {
       await stillUp(app, store);
     });
 
-    test('invalid percent-encoding in the path gets the contract 404, not the framework error body', {
-      todo: 'BUG: Fastify answers FST_ERR_BAD_URL itself: 400 {"error","code":"FST_ERR_BAD_URL","message","statusCode"}',
-    }, async (t) => {
+    test('invalid percent-encoding in the path gets the contract 404, not the framework error body', async (t) => {
+      const decodes = (text: string) => {
+        try {
+          decodeURIComponent(text);
+          return true;
+        } catch {
+          return false;
+        }
+      };
       const { app, store } = await build(t, backend, { LOG_LEVEL: 'silent' });
       await store.create({ product: 'kept', price: 1 });
       const bytes = fc.uint8Array({ minLength: 1, maxLength: 4 }).map((b) => percentEncode(b));
@@ -534,8 +540,8 @@ for (const backend of backends) {
             assert.ok(response.statusCode < 500, where);
             assert.doesNotMatch(response.body, /FST_ERR/, `no framework error code: ${where}`);
             assert.equal(response.headers['x-content-type-options'], 'nosniff', where);
-            if (!/^(%[0-7][0-9A-F])+$/.test(seg)) {
-              // Not a UTF-8 percent-escape: Django keeps the text as is, which is no id → 404.
+            if (!decodes(seg)) {
+              // Broken percent-encoding: Django keeps the text as is, which matches nothing → 404.
               assert.equal(response.statusCode, 404, where);
               if (onItem) assert.equal(response.body, '{"detail":"Not found."}', where);
               else assert.match(String(response.headers['content-type']), /^text\/html/, where);
