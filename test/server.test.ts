@@ -1,0 +1,224 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import SqliteDatabase from 'better-sqlite3';
+import { tempDir } from './helpers/backends.js';
+import { rawExchange } from './helpers/http.js';
+import { startServer } from './helpers/server-process.js';
+
+// The real process (`node --import tsx src/server.ts`), as operators run it: folders, migrations,
+// both log destinations, the raw 405 for unknown methods, graceful stop, bad configuration, workers.
+
+type Line = Record<string, unknown>;
+/** Starting compiles TypeScript on the fly (tsx); on a busy machine that takes a while. */
+const STARTUP_MS = 60_000;
+const jsonLines = (text: string): Line[] =>
+  text
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as Line);
+
+async function waitFor(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(20);
+  }
+}
+
+describe('the server process', { timeout: 300_000 }, () => {
+  test('creates the data and log folders, migrates, logs to stderr and the file, stops with 0 on SIGTERM', async (t) => {
+    const dir = tempDir(t);
+    const dbPath = join(dir, 'nested', 'data', 'db.sqlite3');
+    const logPath = join(dir, 'other', 'logs', 'api_server.log');
+    const server = await startServer(
+      { DATABASE_URL: `sqlite:${dbPath}`, LOG_FILE: logPath, LOG_LEVEL: 'info' },
+      STARTUP_MS,
+    );
+    t.after(() => server.stop('SIGKILL'));
+    assert.ok(existsSync(dbPath), 'database file created in a new folder');
+    assert.ok(existsSync(join(dir, 'other', 'logs')), 'log folder created');
+
+    const created = await fetch(`${server.base}/api/items/`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ product: 'Apple', price: 100 }),
+    });
+    assert.equal(created.status, 201);
+    assert.deepEqual(await created.json(), { id: 1, product: 'Apple', price: 100 });
+    const list = await fetch(`${server.base}/api/items/`);
+    assert.equal(list.status, 200);
+    assert.equal(await list.text(), '[{"id":1,"product":"Apple","price":100}]');
+
+    const raw = await rawExchange(server.port, 'FOO /api/items/ HTTP/1.1\r\nHost: x\r\n\r\n');
+    assert.match(raw, /^HTTP\/1.1 405 Method Not Allowed\r\n/);
+    assert.match(raw, /\r\nallow: GET, POST, HEAD, OPTIONS\r\n/i);
+    assert.ok(raw.endsWith('{"detail":"Method \\"FOO\\" not allowed."}'));
+
+    assert.equal(await server.stop('SIGTERM'), 0);
+
+    const sqlite = new SqliteDatabase(dbPath, { readonly: true });
+    try {
+      const migrations = sqlite.prepare('select name from kysely_migration order by name').all() as Array<{
+        name: string;
+      }>;
+      assert.ok(migrations.some((m) => m.name === '001_create_items'));
+      assert.deepEqual(sqlite.prepare('select id, product, price from items').all(), [
+        { id: 1, product: 'Apple', price: 100 },
+      ]);
+      assert.equal(sqlite.pragma('journal_mode', { simple: true }), 'wal');
+    } finally {
+      sqlite.close();
+    }
+
+    const console = jsonLines(server.output());
+    const file = jsonLines(readFileSync(logPath, 'utf8'));
+    for (const [name, lines] of [
+      ['stderr', console],
+      ['log file', file],
+    ] as const) {
+      const messages = lines.map((line) => line.message);
+      for (const message of [
+        '[REQUEST] GET /api/items/',
+        '[RESPONSE] GET /api/items/ - 200',
+        '[REQUEST] POST /api/items/',
+        '[RESPONSE] POST /api/items/ - 201',
+      ]) {
+        assert.ok(messages.includes(message), `${name}: ${message}`);
+      }
+      const response = lines.find((line) => line.message === '[RESPONSE] GET /api/items/ - 200');
+      assert.equal(response?.status_code, 200);
+      assert.equal(typeof response?.request_id, 'string');
+      assert.equal(typeof response?.duration_ms, 'number');
+    }
+    assert.ok(console.some((line) => line.message === 'Method Not Allowed: /api/items/'));
+  });
+
+  test('SIGTERM lets an in-flight request finish, then exits 0', async (t) => {
+    const dir = tempDir(t);
+    const server = await startServer(
+      {
+        DATABASE_URL: `sqlite:${join(dir, 'db.sqlite3')}`,
+        LOG_LEVEL: 'info',
+        SHUTDOWN_GRACE_MS: '8000',
+      },
+      STARTUP_MS,
+    );
+    t.after(() => server.stop('SIGKILL'));
+    const body = JSON.stringify({ product: 'Slow', price: 7 });
+    const exitCode = new Promise<number | null>((resolve) => server.child.once('exit', resolve));
+    const response = new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const request = httpRequest(
+        {
+          host: '127.0.0.1',
+          port: server.port,
+          method: 'POST',
+          path: '/api/items/',
+          headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+        },
+        (res) => {
+          let text = '';
+          res.on('data', (chunk) => {
+            text += chunk;
+          });
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+        },
+      );
+      request.on('error', reject);
+      request.write(body.slice(0, 10));
+      // The rest arrives after SIGTERM.
+      waitFor(() => server.output().includes('[REQUEST] POST /api/items/'), 5000, 'the request line')
+        .then(async () => {
+          server.child.kill('SIGTERM');
+          await sleep(300);
+          request.end(body.slice(10));
+        })
+        .catch(reject);
+    });
+    const answer = await response;
+    assert.equal(answer.status, 201, answer.body);
+    assert.equal(answer.body, '{"id":1,"product":"Slow","price":7}');
+    assert.equal(await exitCode, 0);
+    const sqlite = new SqliteDatabase(join(dir, 'db.sqlite3'), { readonly: true });
+    try {
+      assert.deepEqual(sqlite.prepare('select id, product, price from items').all(), [
+        { id: 1, product: 'Slow', price: 7 },
+      ]);
+    } finally {
+      sqlite.close();
+    }
+  });
+
+  test('an invalid environment exits 1 with a message naming the variable', async (t) => {
+    const dir = tempDir(t);
+    for (const [env, message] of [
+      [{ PORT: 'abc' }, 'PORT must be a whole number from 0 to 65535, got "abc"'],
+      [{ LOG_LEVEL: 'loud', WORKERS: '0' }, 'WORKERS must be a whole number from 1 to 64, got "0"'],
+    ] as const) {
+      const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+        env: { ...process.env, DATABASE_URL: `sqlite:${join(dir, 'db.sqlite3')}`, LOG_FILE: '', ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stderr = '';
+      child.stderr.on('data', (chunk) => {
+        stderr += chunk;
+      });
+      const code = await new Promise<number | null>((resolve) => {
+        const timer = setTimeout(() => child.kill('SIGKILL'), STARTUP_MS);
+        child.once('exit', (exitCode) => {
+          clearTimeout(timer);
+          resolve(exitCode);
+        });
+      });
+      assert.equal(code, 1, stderr);
+      assert.match(stderr, /Invalid configuration/);
+      assert.ok(stderr.includes(message), stderr);
+    }
+    assert.equal(existsSync(join(dir, 'db.sqlite3')), false, 'nothing is created on a bad configuration');
+  });
+
+  test('WORKERS=2: both worker processes answer, and SIGTERM stops all with 0', async (t) => {
+    const dir = tempDir(t);
+    const logPath = join(dir, 'api.log');
+    const server = await startServer(
+      {
+        DATABASE_URL: `sqlite:${join(dir, 'db.sqlite3')}`,
+        WORKERS: '2',
+        LOG_LEVEL: 'info',
+        LOG_FILE: logPath,
+      },
+      STARTUP_MS,
+    );
+    t.after(() => server.stop('SIGKILL'));
+    const pidsThatAnswered = () =>
+      new Set(
+        jsonLines(server.output())
+          .filter((line) => String(line.message).startsWith('[RESPONSE] GET /api/items/'))
+          .map((line) => line.pid),
+      );
+    const deadline = Date.now() + 20_000;
+    while (pidsThatAnswered().size < 2 && Date.now() < deadline) {
+      // A new connection each time: the primary hands connections to the workers in turn.
+      await Promise.all(
+        Array.from({ length: 4 }, () =>
+          fetch(`${server.base}/api/items/`, { headers: { connection: 'close' } }).then((r) => r.text()),
+        ),
+      );
+      await sleep(50);
+    }
+    const pids = pidsThatAnswered();
+    assert.equal(pids.size, 2, `pids seen: ${[...pids].join(', ')}`);
+    for (const pid of pids) {
+      assert.equal(typeof pid, 'number');
+      assert.notEqual(pid, server.child.pid, 'workers, not the primary, serve requests');
+    }
+    assert.equal(await server.stop('SIGTERM'), 0);
+    for (const pid of pids) {
+      assert.throws(() => process.kill(pid as number, 0), 'the worker has exited');
+    }
+  });
+});

@@ -1,0 +1,66 @@
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createLogger } from '../../src/logging.js';
+
+const TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\+00:00$/;
+
+function capture() {
+  const lines: string[] = [];
+  const stream = new Writable({
+    write(chunk, _encoding, done) {
+      lines.push(...String(chunk).split('\n').filter(Boolean));
+      done();
+    },
+  });
+  return { lines, stream };
+}
+
+describe('createLogger', () => {
+  test('one JSON object per line: level, time with microseconds in UTC, extra keys, message last', () => {
+    const { lines, stream } = capture();
+    const { logger } = createLogger({ logLevel: 'info', logFile: null }, stream);
+    logger.info({ status_code: 404 }, 'Not Found: /x/');
+    logger.debug('hidden at info');
+    assert.equal(lines.length, 1);
+    const line = JSON.parse(lines[0] ?? '');
+    assert.deepEqual(Object.keys(line), ['level', 'time', 'status_code', 'message']);
+    assert.equal(line.level, 'info');
+    assert.equal(line.message, 'Not Found: /x/');
+    assert.match(line.time, TIME);
+    assert.ok(Math.abs(Date.parse(line.time) - Date.now()) < 5000);
+  });
+
+  test('the log file (folder created) receives the same lines once flushed', async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'pricebook-log-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const file = join(dir, 'nested', 'logs', 'api.log');
+    const { lines, stream } = capture();
+    const { logger, flush } = createLogger({ logLevel: 'debug', logFile: file }, stream);
+    logger.debug({ method: 'GET' }, '[REQUEST] GET /api/items/');
+    const read = () => (existsSync(file) ? readFileSync(file, 'utf8') : '');
+    for (let i = 0; i < 250 && read() === ''; i++) {
+      await sleep(20);
+      flush();
+    }
+    assert.ok(existsSync(join(dir, 'nested', 'logs')), 'folder created');
+    const fileLines = read().split('\n').filter(Boolean);
+    assert.deepEqual(fileLines, lines);
+    assert.equal(JSON.parse(fileLines[0] ?? '').message, '[REQUEST] GET /api/items/');
+  });
+
+  test('flush is safe before the file is open and with nothing buffered', async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'pricebook-log-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const file = join(dir, 'a.log');
+    const { flush } = createLogger({ logLevel: 'info', logFile: file }, capture().stream);
+    assert.doesNotThrow(flush);
+    // Let the file open before the folder goes away.
+    for (let i = 0; i < 250 && !existsSync(file); i++) await sleep(20);
+    assert.doesNotThrow(flush);
+  });
+});
