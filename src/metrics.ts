@@ -38,10 +38,22 @@ export function addMetrics(app: FastifyInstance, database: Database): void {
     });
   }
 
+  // prom-client hashes the labels on every call; keep the labelled children instead.
+  const children = new Map<string, { inc(): void; observe(value: number): void }>();
   app.addHook('onResponse', (request, reply, done) => {
+    const { method } = request;
     const route = request.routeOptions.url ?? 'unmatched';
-    requests.inc({ method: request.method, route, status: reply.statusCode });
-    duration.observe({ method: request.method, route }, reply.elapsedTime / 1000);
+    const status = String(reply.statusCode);
+    const key = `${method} ${route} ${status}`;
+    let child = children.get(key);
+    if (!child) {
+      const counter = requests.labels(method, route, status);
+      const timer = duration.labels(method, route);
+      child = { inc: () => counter.inc(), observe: (value) => timer.observe(value) };
+      children.set(key, child);
+    }
+    child.inc();
+    child.observe(reply.elapsedTime / 1000);
     done();
   });
   app.get('/metrics', async (_request, reply) => reply.type(registry.contentType).send(await registry.metrics()));

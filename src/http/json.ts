@@ -9,7 +9,9 @@ const LINE_SEPARATORS = /[\u2028\u2029]/g;
 const escapeSeparator = (c: string) => (c === '\u2028' ? '\\u2028' : '\\u2029');
 
 export const escapeLineSeparators = (json: string): string =>
-  json.search(LINE_SEPARATORS) === -1 ? json : json.replace(LINE_SEPARATORS, escapeSeparator);
+  json.indexOf('\u2028') === -1 && json.indexOf('\u2029') === -1
+    ? json
+    : json.replace(LINE_SEPARATORS, escapeSeparator);
 
 /** Compiles a response schema into a fast serializer (fast-json-stringify), with the same escaping. */
 export function compileSerializer({ schema }: { schema: unknown }): (payload: unknown) => string {

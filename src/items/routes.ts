@@ -1,35 +1,23 @@
-import { Readable } from 'node:stream';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { contentTypeOf, parseBody } from '../http/body.js';
 import { ApiError, methodNotAllowed, noItem } from '../http/errors.js';
 import { compileSerializer } from '../http/json.js';
 import { negotiate } from '../http/negotiation.js';
 import { sendNotFoundPage } from '../http/not-found.js';
-import { API_ROOT, findResource, ITEM_DETAIL, ITEM_LIST, pathOf, routeOn } from '../http/resources.js';
+import { API_ROOT, findResource, ITEM_DETAIL, ITEM_LIST, pathOf, type Resource, routeOn } from '../http/resources.js';
 import { docs } from './docs.js';
-import { bodyEtag, expectedVersion, isNotModified, itemEtag, preconditionFailed } from './etag.js';
+import { expectedVersion, isNotModified, itemEtag, preconditionFailed } from './etag.js';
 import { hashRequest, idempotencyKeyOf, replay } from './idempotency.js';
 import { parseItemId } from './item-id.js';
+import { createListHandler } from './list.js';
 import { detailMetadata, listMetadata, missingDetailMetadata, rootMetadata } from './metadata.js';
-import { filterOf, type ItemQuery, orderOf, pageLinks, pageOf } from './query.js';
-import { Item, type ItemFields, ItemList, ItemPage, ItemParams } from './schema.js';
-import { type ItemFilter, type ItemOrder, type ItemRecord, type ItemStore, STALE } from './store.js';
+import { filterOf, type ItemQuery } from './query.js';
+import { Item, type ItemFields, ItemList, ItemParams } from './schema.js';
+import { type ItemRecord, type ItemStore, STALE } from './store.js';
 import { validateItem } from './validation.js';
 
 // The /api/ handlers, thin: negotiate → look up → parse → validate → store → reply.
-
-const LIST_CHUNK = 20_000;
-
-async function* jsonArray(
-  first: ItemRecord[],
-  rest: AsyncIterable<ItemRecord[]>,
-  render: (item: ItemRecord) => string,
-) {
-  yield `[${first.map(render).join(',')}`;
-  for await (const chunk of rest) yield `,${chunk.map(render).join(',')}`;
-  yield ']';
-}
 
 type ItemRequest = FastifyRequest<{ Params: { id: string }; Querystring: ItemQuery }>;
 
@@ -46,17 +34,23 @@ export async function itemRoutes(app: FastifyInstance, options: ItemRoutesOption
   const { store, pageMaxLimit } = options;
   const idempotencyTtlMs = options.idempotencyTtlSeconds * 1000;
   const renderItem = compileSerializer({ schema: Item });
-  const renderPage = compileSerializer({ schema: ItemPage });
 
   // Every API answer, errors included, carries Allow; format and Accept are checked before anything else.
-  app.addHook('onRequest', async (request, reply) => {
+  app.addHook('onRequest', (request, reply, done) => {
     // The router lets `/api/items/:id` match `/api/items/` and `/api/items//` with an empty id:
     // go by the path, which is the collection (405) or nothing (404).
-    const resource = findResource(pathOf(request.url));
-    if (!resource) return sendNotFoundPage(reply);
+    const path = pathOf(request.url);
+    const routed = request.routeOptions.config.resource as Resource;
+    const resource = routed.pattern.test(path) ? routed : findResource(path);
+    if (!resource) return void sendNotFoundPage(reply);
     reply.header('allow', resource.allow).header('vary', 'Accept, Cookie');
-    negotiate((request.query as ItemQuery).format, request.headers.accept);
-    if (resource !== request.routeOptions.config.resource) throw methodNotAllowed(request.method, resource.allow);
+    try {
+      negotiate((request.query as ItemQuery).format, request.headers.accept);
+    } catch (error) {
+      return done(error as Error);
+    }
+    if (resource !== routed) return done(methodNotAllowed(request.method, resource.allow));
+    done();
   });
 
   const findItem = async (request: ItemRequest): Promise<ItemRecord> => {
@@ -72,45 +66,9 @@ export async function itemRoutes(app: FastifyInstance, options: ItemRoutesOption
   });
   routeOn(app, API_ROOT, 'OPTIONS', { schema: docs.options, handler: async () => rootMetadata });
 
-  /**
-   * The whole list. In id order it is read in chunks: a list that fits in one chunk is answered
-   * at once (with an ETag); a longer one streams out chunk by chunk, never whole in memory.
-   */
-  const listAll = async (reply: FastifyReply, filter: ItemFilter, order: ItemOrder) => {
-    const byId = order.length === 0 || order[0]?.field === 'id';
-    if (!byId) return store.list(filter, order);
-    const chunks = store.listInChunks(filter, order[0]?.descending ?? false, LIST_CHUNK);
-    const first = await chunks.next();
-    if (first.done) return [];
-    if (first.value.length < LIST_CHUNK) return first.value;
-    return reply
-      .type('application/json; charset=utf-8')
-      .send(Readable.from(jsonArray(first.value, chunks, renderItem)));
-  };
-
   routeOn(app, ITEM_LIST, 'GET', {
     schema: { ...docs.list, response: { 200: ItemList } },
-    onSend: async (request, reply, payload) => {
-      if (reply.statusCode !== 200 || typeof payload !== 'string') return payload;
-      const etag = bodyEtag(payload);
-      reply.header('etag', etag);
-      if (!isNotModified(request.headers['if-none-match'], etag)) return payload;
-      reply.code(304);
-      return '';
-    },
-    handler: async (request, reply) => {
-      const query = request.query as ItemQuery;
-      const filter = filterOf(query);
-      const order = orderOf(query);
-      const page = pageOf(query, pageMaxLimit);
-      if (!page) return listAll(reply, filter, order);
-      const [count, results] = await Promise.all([store.count(filter), store.list(filter, order, page)]);
-      const links = pageLinks(new URL(request.url, originOf(request)), page, count);
-      return reply
-        .type('application/json; charset=utf-8')
-        .serializer(renderPage)
-        .send({ count, ...links, results });
-    },
+    handler: createListHandler(store, pageMaxLimit, originOf),
   });
 
   routeOn(app, ITEM_LIST, 'POST', {

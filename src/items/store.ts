@@ -1,4 +1,4 @@
-import { type Kysely, type SelectQueryBuilder, sql } from 'kysely';
+import { CompiledQuery, type Kysely, type SelectQueryBuilder, sql } from 'kysely';
 import type { DatabaseKind, Db, Tables } from '../db/database.js';
 import { createQueryCache } from '../db/query-cache.js';
 import { searchForm } from '../db/search-form.js';
@@ -87,7 +87,22 @@ export function createItemStore(db: Db, kind: DatabaseKind) {
     return { requestHash: row.request_hash, statusCode: row.status_code, body: row.response_body };
   };
 
+  // Change token: a new value after any write, here (counted) or by another connection or
+  // process (SQLite's data_version). PostgreSQL has no cheap equivalent: no token, no caching.
+  let localWrites = 0;
+  const wrote = <T>(write: Promise<T>): Promise<T> =>
+    write.finally(() => {
+      localWrites++;
+    });
+  const DATA_VERSION = CompiledQuery.raw('pragma data_version');
+
   return {
+    async changeToken(): Promise<string | undefined> {
+      if (kind !== 'sqlite') return undefined;
+      const { rows } = await db.executeQuery<{ data_version: number }>(DATA_VERSION);
+      return `${rows[0]?.data_version}:${localWrites}`;
+    },
+
     /** Ascending id unless ordered otherwise (id breaks ties); a page when limit is given. */
     list(filter: ItemFilter = {}, order: ItemOrder = [], page?: { limit: number; offset: number }) {
       let query = applyFilter(db.selectFrom('items').select(COLUMNS), filter);
@@ -133,8 +148,10 @@ export function createItemStore(db: Db, kind: DatabaseKind) {
 
     async create(fields: ItemFields): Promise<ItemRecord> {
       const values = insertable(fields);
-      const rows = await cached('create', [values.product, values.price, values.product_search], () =>
-        db.insertInto('items').values(values).returning(COLUMNS),
+      const rows = await wrote(
+        cached('create', [values.product, values.price, values.product_search], () =>
+          db.insertInto('items').values(values).returning(COLUMNS),
+        ),
       );
       return rows[0] as ItemRecord;
     },
@@ -156,14 +173,16 @@ export function createItemStore(db: Db, kind: DatabaseKind) {
       const conditional = expectedVersion !== undefined;
       const shape = `update:${Object.keys(values).join(',')}:${conditional}`;
       const parameters = [...Object.values(values), id, ...(conditional ? [expectedVersion] : [])];
-      const [updated] = (await cached(shape, parameters, () => {
-        let query = db
-          .updateTable('items')
-          .set({ ...values, version: sql`version + 1` })
-          .where('id', '=', id);
-        if (conditional) query = query.where('version', '=', expectedVersion);
-        return query.returning(COLUMNS);
-      })) as Array<ItemRecord | undefined>;
+      const [updated] = (await wrote(
+        cached(shape, parameters, () => {
+          let query = db
+            .updateTable('items')
+            .set({ ...values, version: sql`version + 1` })
+            .where('id', '=', id);
+          if (conditional) query = query.where('version', '=', expectedVersion);
+          return query.returning(COLUMNS);
+        }),
+      )) as Array<ItemRecord | undefined>;
       if (updated || expectedVersion === undefined) return updated;
       return staleOrGone(id);
     },
@@ -172,7 +191,7 @@ export function createItemStore(db: Db, kind: DatabaseKind) {
     async delete(id: number, expectedVersion?: number): Promise<true | typeof STALE | undefined> {
       let query = db.deleteFrom('items').where('id', '=', id);
       if (expectedVersion !== undefined) query = query.where('version', '=', expectedVersion);
-      const result = await query.executeTakeFirst();
+      const result = await wrote(query.executeTakeFirst());
       if (result.numDeletedRows > 0n) return true;
       return expectedVersion === undefined ? undefined : staleOrGone(id);
     },
@@ -192,9 +211,8 @@ export function createItemStore(db: Db, kind: DatabaseKind) {
       render: (item: ItemRecord) => string,
     ): Promise<{ item?: ItemRecord; stored: StoredResponse }> {
       const now = Date.now();
-      const created = await db
-        .transaction()
-        .execute(async (trx) => {
+      const created = await wrote(
+        db.transaction().execute(async (trx) => {
           await trx
             .deleteFrom('idempotency_keys')
             .where('key', '=', key)
@@ -215,11 +233,11 @@ export function createItemStore(db: Db, kind: DatabaseKind) {
           // Lost the race: roll the item back.
           if (!claimed) throw CLAIMED_ELSEWHERE;
           return { item, stored: { requestHash, statusCode: 201, body } };
-        })
-        .catch((error) => {
-          if (error === CLAIMED_ELSEWHERE) return undefined;
-          throw error;
-        });
+        }),
+      ).catch((error) => {
+        if (error === CLAIMED_ELSEWHERE) return undefined;
+        throw error;
+      });
       if (created) return created;
       const stored = await findResponse(key, ttlMs);
       if (!stored) throw new Error('idempotency key vanished after a conflict');

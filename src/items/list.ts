@@ -1,0 +1,69 @@
+import { Readable } from 'node:stream';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { compileSerializer } from '../http/json.js';
+import { bodyEtag, isNotModified } from './etag.js';
+import { createListCache, type RenderedList } from './list-cache.js';
+import { filterOf, type ItemQuery, orderOf, pageLinks, pageOf } from './query.js';
+import { Item, ItemList, ItemPage } from './schema.js';
+import type { ItemFilter, ItemOrder, ItemRecord, ItemStore } from './store.js';
+
+// GET /api/items/: the bare array (contract), or a page with ?limit= (DRF's LimitOffsetPagination).
+
+/** Rows read per query; a list longer than this is streamed out chunk by chunk. */
+const LIST_CHUNK = 20_000;
+
+const renderItem = compileSerializer({ schema: Item });
+const renderList = compileSerializer({ schema: ItemList });
+const renderPage = compileSerializer({ schema: ItemPage });
+
+export function createListHandler(store: ItemStore, pageMaxLimit: number, originOf: (r: FastifyRequest) => string) {
+  const cache = createListCache();
+
+  /** The whole list, rendered; a stream when it is longer than one chunk (never whole in memory). */
+  const readAll = async (filter: ItemFilter, order: ItemOrder): Promise<RenderedList | Readable> => {
+    const byId = order.length === 0 || order[0]?.field === 'id';
+    let rows: ItemRecord[];
+    if (byId) {
+      const chunks = store.listInChunks(filter, order[0]?.descending ?? false, LIST_CHUNK);
+      const first = await chunks.next();
+      rows = first.done ? [] : first.value;
+      if (rows.length === LIST_CHUNK) return Readable.from(jsonArray(rows, chunks));
+    } else {
+      rows = await store.list(filter, order);
+    }
+    const body = renderList(rows);
+    return { body, etag: bodyEtag(body) };
+  };
+
+  const send = (request: FastifyRequest, reply: FastifyReply, list: RenderedList) => {
+    reply.header('etag', list.etag);
+    if (isNotModified(request.headers['if-none-match'], list.etag)) return reply.code(304).send();
+    return reply.type('application/json; charset=utf-8').send(list.body);
+  };
+
+  return async (request: FastifyRequest, reply: FastifyReply) => {
+    const query = request.query as ItemQuery;
+    const filter = filterOf(query);
+    const order = orderOf(query);
+    const page = pageOf(query, pageMaxLimit);
+    if (page) {
+      const [count, results] = await Promise.all([store.count(filter), store.list(filter, order, page)]);
+      const body = renderPage({ count, ...pageLinks(new URL(request.url, originOf(request)), page, count), results });
+      return send(request, reply, { body, etag: bodyEtag(body) });
+    }
+    const key = JSON.stringify([filter, order]);
+    const token = await store.changeToken();
+    const cached = token === undefined ? undefined : cache.get(key, token);
+    if (cached) return send(request, reply, cached);
+    const list = await readAll(filter, order);
+    if (list instanceof Readable) return reply.type('application/json; charset=utf-8').send(list);
+    if (token !== undefined) cache.set(key, token, list);
+    return send(request, reply, list);
+  };
+}
+
+async function* jsonArray(first: ItemRecord[], rest: AsyncIterable<ItemRecord[]>) {
+  yield `[${first.map(renderItem).join(',')}`;
+  for await (const chunk of rest) yield `,${chunk.map(renderItem).join(',')}`;
+  yield ']';
+}
