@@ -1,20 +1,15 @@
 import { Readable } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { compileSerializer } from '../http/json.js';
 import { bodyEtag, isNotModified } from './etag.js';
 import { createListCache, type RenderedList } from './list-cache.js';
 import { filterOf, type ItemQuery, orderOf, pageLinks, pageOf } from './query.js';
-import { Item, ItemList, ItemPage } from './schema.js';
+import { renderItem, renderList, renderPage } from './render.js';
 import type { ItemFilter, ItemOrder, ItemRecord, ItemStore } from './store.js';
 
 // GET /api/items/: the bare array (contract), or a page with ?limit= (DRF's LimitOffsetPagination).
 
 /** Rows read per query; a list longer than this is streamed out chunk by chunk. */
 const LIST_CHUNK = 20_000;
-
-const renderItem = compileSerializer({ schema: Item });
-const renderList = compileSerializer({ schema: ItemList });
-const renderPage = compileSerializer({ schema: ItemPage });
 
 export function createListHandler(store: ItemStore, pageMaxLimit: number, originOf: (r: FastifyRequest) => string) {
   const cache = createListCache();

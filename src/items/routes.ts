@@ -2,7 +2,6 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { contentTypeOf, parseBody } from '../http/body.js';
 import { ApiError, methodNotAllowed, noItem } from '../http/errors.js';
-import { compileSerializer } from '../http/json.js';
 import { negotiate } from '../http/negotiation.js';
 import { sendNotFoundPage } from '../http/not-found.js';
 import { API_ROOT, findResource, ITEM_DETAIL, ITEM_LIST, pathOf, type Resource, routeOn } from '../http/resources.js';
@@ -13,6 +12,7 @@ import { parseItemId } from './item-id.js';
 import { createListHandler } from './list.js';
 import { detailMetadata, listMetadata, missingDetailMetadata, rootMetadata } from './metadata.js';
 import { filterOf, type ItemQuery } from './query.js';
+import { renderItem } from './render.js';
 import { Item, type ItemFields, ItemList, ItemParams } from './schema.js';
 import { type ItemRecord, type ItemStore, STALE } from './store.js';
 import { validateItem } from './validation.js';
@@ -33,7 +33,6 @@ const originOf = (request: FastifyRequest) => `${request.protocol}://${request.h
 export async function itemRoutes(app: FastifyInstance, options: ItemRoutesOptions) {
   const { store, pageMaxLimit } = options;
   const idempotencyTtlMs = options.idempotencyTtlSeconds * 1000;
-  const renderItem = compileSerializer({ schema: Item });
 
   // Every API answer, errors included, carries Allow; format and Accept are checked before anything else.
   app.addHook('onRequest', (request, reply, done) => {
