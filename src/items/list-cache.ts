@@ -4,7 +4,7 @@ export interface RenderedList {
   etag: string;
 }
 
-const MAX_ENTRIES = 256;
+const MAX_ENTRIES = 2048;
 const MAX_ENTRY_BYTES = 4 * 1024 * 1024;
 const MAX_TOTAL_BYTES = 32 * 1024 * 1024;
 
