@@ -13,8 +13,18 @@ export const escapeLineSeparators = (json: string): string =>
     ? json
     : json.replace(LINE_SEPARATORS, escapeSeparator);
 
-/** Compiles a response schema into a fast serializer (fast-json-stringify), with the same escaping. */
+const compiled = new WeakMap<object, (payload: unknown) => string>();
+
+/**
+ * Compiles a response schema into a fast serializer (fast-json-stringify), with the same
+ * escaping. Once per schema: every route, slash variant and HEAD route shares it (start-up time).
+ */
 export function compileSerializer({ schema }: { schema: unknown }): (payload: unknown) => string {
-  const serialize = fastJson(schema as Schema);
-  return (payload) => escapeLineSeparators(serialize(payload));
+  let serializer = compiled.get(schema as object);
+  if (!serializer) {
+    const serialize = fastJson(schema as Schema);
+    serializer = (payload) => escapeLineSeparators(serialize(payload));
+    compiled.set(schema as object, serializer);
+  }
+  return serializer;
 }
