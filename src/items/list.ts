@@ -8,8 +8,9 @@ import type { ItemFilter, ItemOrder, ItemRecord, ItemStore } from './store.js';
 
 // GET /api/items/: the bare array (contract), or a page with ?limit= (DRF's LimitOffsetPagination).
 
-/** Rows read per query; a list longer than this is streamed out chunk by chunk. */
+/** A list longer than this is streamed out, a smaller chunk at a time (bounded memory). */
 const LIST_CHUNK = 20_000;
+const STREAM_CHUNK = 2_000;
 
 export function createListHandler(store: ItemStore, pageMaxLimit: number, originOf: (r: FastifyRequest) => string) {
   const cache = createListCache();
@@ -19,7 +20,7 @@ export function createListHandler(store: ItemStore, pageMaxLimit: number, origin
     const byId = order.length === 0 || order[0]?.field === 'id';
     let rows: ItemRecord[];
     if (byId) {
-      const chunks = store.listInChunks(filter, order[0]?.descending ?? false, LIST_CHUNK);
+      const chunks = store.listInChunks(filter, order[0]?.descending ?? false, LIST_CHUNK, STREAM_CHUNK);
       const first = await chunks.next();
       rows = first.done ? [] : first.value;
       if (rows.length === LIST_CHUNK) return Readable.from(jsonArray(rows, chunks));

@@ -118,8 +118,13 @@ export function createItemStore(db: Db, kind: DatabaseKind) {
      * The list in id order, a chunk at a time (keyset: each chunk is its own short query, so no
      * connection is held while a slow client reads a huge list).
      */
-    async *listInChunks(filter: ItemFilter, descending: boolean, chunkSize: number): AsyncGenerator<ItemRecord[]> {
-      for (let after: number | undefined; ; ) {
+    async *listInChunks(
+      filter: ItemFilter,
+      descending: boolean,
+      firstChunk: number,
+      nextChunks = firstChunk,
+    ): AsyncGenerator<ItemRecord[]> {
+      for (let after: number | undefined, chunkSize = firstChunk; ; chunkSize = nextChunks) {
         const shape = `chunk:${filterShape(filter)}:${after !== undefined}:${descending}`;
         const parameters = [...filterParameters(filter), ...(after === undefined ? [] : [after]), chunkSize];
         const rows = (await cached(shape, parameters, () => {
