@@ -61,6 +61,10 @@ export function tempDir(t: TestContext): string {
   return dir;
 }
 
+/** The DATABASE_URL that points a server process at that database. */
+export const databaseUrlOf = (database: DatabaseConfig): string =>
+  database.kind === 'sqlite' ? `sqlite:${database.path}` : database.url;
+
 /** A fresh, empty database of the given kind, removed when the test ends. */
 export async function freshDatabase(t: TestContext, backend: Backend): Promise<DatabaseConfig> {
   if (backend === 'sqlite') return { kind: 'sqlite', path: join(tempDir(t), 'db.sqlite3') };

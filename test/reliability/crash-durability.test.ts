@@ -1,11 +1,9 @@
 import assert from 'node:assert/strict';
 import { Agent } from 'node:http';
-import { join } from 'node:path';
 import { test } from 'node:test';
-import type { DatabaseConfig } from '../../src/config.js';
 import { openDatabase } from '../../src/db/database.js';
 import { createItemStore } from '../../src/items/store.js';
-import { backends, createPostgresDatabase, tempDir } from '../helpers/backends.js';
+import { backends, databaseUrlOf, freshDatabase } from '../helpers/backends.js';
 import { httpCall } from '../helpers/reliability.js';
 import { type ServerProcess, startServer } from '../helpers/server-process.js';
 
@@ -33,19 +31,8 @@ interface Tracked {
 
 for (const backend of backends) {
   test(`SIGKILL mid-load loses no acknowledged write (${backend})`, { timeout: 120_000 }, async (t) => {
-    const dir = tempDir(t);
-    let databaseUrl: string;
-    let database: DatabaseConfig;
-    if (backend === 'sqlite') {
-      const path = join(dir, 'db.sqlite3');
-      databaseUrl = `sqlite:${path}`;
-      database = { kind: 'sqlite', path };
-    } else {
-      const pg = await createPostgresDatabase();
-      t.after(pg.drop);
-      databaseUrl = pg.url;
-      database = { kind: 'postgres', url: pg.url, poolSize: 2, statementTimeoutMs: 5000, connectTimeoutMs: 2000 };
-    }
+    const database = await freshDatabase(t, backend);
+    const databaseUrl = databaseUrlOf(database);
     const env = { DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn', DB_POOL_SIZE: '10' };
     const servers: ServerProcess[] = [];
     t.after(async () => {

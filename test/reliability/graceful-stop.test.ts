@@ -1,11 +1,9 @@
 import assert from 'node:assert/strict';
 import { request as httpRequest } from 'node:http';
-import { join } from 'node:path';
 import { test } from 'node:test';
-import type { DatabaseConfig } from '../../src/config.js';
 import { openDatabase } from '../../src/db/database.js';
 import { createItemStore } from '../../src/items/store.js';
-import { backends, createPostgresDatabase, tempDir } from '../helpers/backends.js';
+import { backends, databaseUrlOf, freshDatabase } from '../helpers/backends.js';
 import { type HttpOutcome, httpCall, waitFor } from '../helpers/reliability.js';
 import { startServer } from '../helpers/server-process.js';
 
@@ -64,19 +62,8 @@ const answered201 = (outcomes: Map<string, HttpOutcome>) =>
 
 for (const backend of backends) {
   test(`SIGTERM under load answers every received request and exits 0 (${backend})`, { timeout: 90_000 }, async (t) => {
-    const dir = tempDir(t);
-    let databaseUrl: string;
-    let database: DatabaseConfig;
-    if (backend === 'sqlite') {
-      const path = join(dir, 'db.sqlite3');
-      databaseUrl = `sqlite:${path}`;
-      database = { kind: 'sqlite', path };
-    } else {
-      const pg = await createPostgresDatabase();
-      t.after(pg.drop);
-      databaseUrl = pg.url;
-      database = { kind: 'postgres', url: pg.url, poolSize: 2, statementTimeoutMs: 5000, connectTimeoutMs: 2000 };
-    }
+    const database = await freshDatabase(t, backend);
+    const databaseUrl = databaseUrlOf(database);
     const server = await startServer({
       DATABASE_URL: databaseUrl,
       LOG_LEVEL: 'info',
