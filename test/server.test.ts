@@ -216,8 +216,32 @@ describe('the server process', { timeout: 300_000 }, () => {
       assert.equal(typeof pid, 'number');
       assert.notEqual(pid, server.child.pid, 'workers, not the primary, serve requests');
     }
+    // A worker that dies is replaced, and the service keeps answering.
+    const [victim] = [...pids] as number[];
+    process.kill(victim as number, 'SIGKILL');
+    let replaced = false;
+    const restartDeadline = Date.now() + 20_000;
+    while (!replaced && Date.now() < restartDeadline) {
+      const answers = await Promise.all(
+        Array.from({ length: 4 }, () =>
+          // A connection handed to the worker just as it died is lost: bound the wait.
+          fetch(`${server.base}/api/items/`, {
+            headers: { connection: 'close' },
+            signal: AbortSignal.timeout(3000),
+          }).then(
+            (r) => r.status,
+            () => 0,
+          ),
+        ),
+      );
+      replaced = [...pidsThatAnswered()].some((pid) => !pids.has(pid)) && answers.every((status) => status === 200);
+      await sleep(50);
+    }
+    assert.ok(replaced, 'a new worker answers after one was killed');
+    assert.match(server.output(), /Worker died; starting another/);
+
     assert.equal(await server.stop('SIGTERM'), 0);
-    for (const pid of pids) {
+    for (const pid of pidsThatAnswered()) {
       assert.throws(() => process.kill(pid as number, 0), 'the worker has exited');
     }
   });
