@@ -44,9 +44,19 @@ export function createLogger(
     },
     both,
   );
-  const buffered = [console, file].filter(
-    (stream): stream is Destination => typeof (stream as Partial<Destination> | undefined)?.flushSync === 'function',
+  const buffered = new Set(
+    [console, file].filter(
+      (stream): stream is Destination => typeof (stream as Partial<Destination> | undefined)?.flushSync === 'function',
+    ),
   );
+  // A destination that fails (standard error closed by whoever read it, a full disk) is dropped:
+  // its error must neither crash the service nor, worse, hang it on exit, since sonic-boom's
+  // flushSync retries a failing write forever.
+  for (const stream of buffered) {
+    stream.on('error', () => {
+      buffered.delete(stream);
+    });
+  }
   // flush() does nothing while a write is under way, which is what we want here.
   const timer = setInterval(() => {
     for (const stream of buffered) stream.flush();

@@ -181,6 +181,27 @@ describe('the server process', { timeout: 300_000 }, () => {
     assert.equal(existsSync(join(dir, 'db.sqlite3')), false, 'nothing is created on a bad configuration');
   });
 
+  test('standard error closed by its reader: the service keeps serving and logging to the file, and exits 0', async (t) => {
+    const dir = tempDir(t);
+    const logPath = join(dir, 'api.log');
+    const server = await startServer(
+      { DATABASE_URL: `sqlite:${join(dir, 'db.sqlite3')}`, LOG_LEVEL: 'info', LOG_FILE: logPath, WORKERS: '2' },
+      STARTUP_MS,
+    );
+    t.after(() => server.stop('SIGKILL'));
+    server.child.stderr?.destroy();
+    for (let i = 0; i < 200; i++) {
+      assert.equal((await fetch(`${server.base}/api/items/`)).status, 200);
+    }
+    const exited = server.stop('SIGTERM');
+    const outcome = await Promise.race([exited, sleep(15_000).then(() => 'hung')]);
+    assert.equal(outcome, 0, 'exits 0 instead of retrying the broken write forever');
+    const responses = readFileSync(logPath, 'utf8')
+      .split('\n')
+      .filter((line) => line.includes('[RESPONSE] GET /api/items/'));
+    assert.equal(responses.length, 200, 'the log file has every response line');
+  });
+
   test('WORKERS=2: both worker processes answer, and SIGTERM stops all with 0', async (t) => {
     const dir = tempDir(t);
     const logPath = join(dir, 'api.log');
