@@ -5,6 +5,7 @@ import type { Config } from './config.js';
 import type { Database } from './db/database.js';
 import { healthRoutes } from './health.js';
 import { createFrameworkErrorHandler } from './http/bad-url.js';
+import { addRawBodies } from './http/body.js';
 import { addCors } from './http/cors.js';
 import { addErrorHandler } from './http/error-handler.js';
 import { compileSerializer } from './http/json.js';
@@ -51,8 +52,7 @@ export async function buildApp(config: Config, { database, logger }: AppDeps): P
   // Validation is DRF's (items/validation.ts, with the limits of items/schema.ts); the schemas on
   // routes serialize responses and document the API.
   app.setValidatorCompiler(() => () => true);
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+  addRawBodies(app);
   app.setSerializerCompiler(compileSerializer);
 
   addSecurityHeaders(app);

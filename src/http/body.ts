@@ -1,6 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import Busboy from 'busboy';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ApiError, detail, unsupportedMediaType } from './errors.js';
 
 // DRF's parsers: JSON, form-urlencoded and multipart, chosen by media type (case-insensitive,
@@ -11,6 +11,19 @@ export const PARSED_MEDIA_TYPES = ['application/json', 'application/x-www-form-u
 
 export type BodyData = Record<string, unknown>;
 
+/**
+ * Every body reaches the routes as raw bytes, whatever its media type (or none); parseBody reads it
+ * after the item lookup. An unparsable Content-Type is kept away from Fastify's own 415.
+ */
+export function addRawBodies(app: FastifyInstance): void {
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+  app.addHook('onRequest', (request, _reply, done) => {
+    hideUnparsableContentType(request);
+    done();
+  });
+}
+
 const HIDDEN_CONTENT_TYPE = Symbol('content-type');
 type WithHiddenType = FastifyRequest & { [HIDDEN_CONTENT_TYPE]?: string };
 
@@ -20,7 +33,7 @@ type WithHiddenType = FastifyRequest & { [HIDDEN_CONTENT_TYPE]?: string };
  * header is taken away from Fastify (the body then arrives as raw bytes like any other) and kept
  * for parseBody, which answers the contract's 415 with the value as sent.
  */
-export function hideUnparsableContentType(request: FastifyRequest): void {
+function hideUnparsableContentType(request: FastifyRequest): void {
   const value = request.headers['content-type'];
   if (value === undefined || request.mediaType !== undefined) return;
   (request as WithHiddenType)[HIDDEN_CONTENT_TYPE] = value;

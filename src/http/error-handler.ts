@@ -1,6 +1,5 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { isDatabaseUnavailable } from '../db/database.js';
-import { hideUnparsableContentType } from './body.js';
 import { ApiError, databaseUnavailable, detail } from './errors.js';
 
 const SERVER_ERROR_HTML = '<h1>Server Error (500)</h1>';
@@ -10,11 +9,6 @@ const SERVER_ERROR_HTML = '<h1>Server Error (500)</h1>';
  * id and the error, never a stack trace, and the client learns nothing about the internals.
  */
 export function addErrorHandler(app: FastifyInstance): void {
-  // Fastify's own 415 for an unparsable Content-Type would come first; the API answers it in order.
-  app.addHook('onRequest', (request, _reply, done) => {
-    hideUnparsableContentType(request);
-    done();
-  });
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const answer = toApiError(error);
     if (answer) {
