@@ -53,6 +53,32 @@ describe('createLogger', () => {
     assert.equal(JSON.parse(fileLines[0] ?? '').message, '[REQUEST] GET /api/items/');
   });
 
+  test('lines are batched: held until 64 KB gather or flush, then written in order', async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'pricebook-log-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const file = join(dir, 'batch.log');
+    const { logger, flush } = createLogger({ logLevel: 'info', logFile: file }, capture().stream);
+    const read = () => (existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean) : []);
+    logger.info('first');
+    await sleep(50);
+    assert.deepEqual(read(), [], 'one line is not a write of its own');
+    const padding = 'x'.repeat(1000);
+    for (let i = 0; i < 70; i++) logger.info({ i, padding }, 'bulk');
+    for (let i = 0; i < 100 && read().length < 71; i++) await sleep(20);
+    assert.equal(read().length, 71, 'written without a flush: 64 KB gathered, the rest within 200 ms');
+    logger.info('last');
+    flush();
+    const lines = read().map((line) => JSON.parse(line));
+    assert.deepEqual(
+      lines.map((line) => line.message),
+      ['first', ...Array(70).fill('bulk'), 'last'],
+    );
+    assert.deepEqual(
+      lines.slice(1, -1).map((line) => line.i),
+      Array.from({ length: 70 }, (_, i) => i),
+    );
+  });
+
   test('flush is safe before the file is open and with nothing buffered', async (t) => {
     const dir = mkdtempSync(join(tmpdir(), 'pricebook-log-'));
     t.after(() => rmSync(dir, { recursive: true, force: true }));
