@@ -1,49 +1,48 @@
 import pino, { type DestinationStream, type Logger } from 'pino';
 import type { Config } from './config.js';
+import { LogSink } from './log-sink.js';
 
 // One JSON object per line, `message` last, `time` in UTC ISO-8601 with microseconds, written to
 // the console (standard error, as the current service does) and to the log file. Logging must
-// not cost a system call per line: lines are gathered into one batch for both destinations and
-// handed over when it reaches 64 KB or every 200 ms; the destinations write asynchronously and
-// are flushed synchronously on exit, so no line is lost on a graceful stop.
+// not cost a system call per line: lines are gathered into one batch for both destinations,
+// encoded once and written asynchronously (log-sink.ts) when it reaches 64 KB and every 200 ms.
+// flush() writes out the rest and waits for it, so no line is lost on a graceful stop.
 
 export interface AppLogger {
   logger: Logger;
-  /** Writes out everything buffered; call before the process exits. */
-  flush(): void;
+  /** Writes out everything gathered and waits (at most two seconds) until it is written. */
+  flush(): Promise<void>;
 }
 
 const BATCH_CHARS = 64 * 1024;
 const FLUSH_INTERVAL_MS = 200;
+const FLUSH_DEADLINE_MS = 2000;
 
-type Destination = ReturnType<typeof pino.destination>;
-
-const isBuffered = (stream: DestinationStream | undefined): stream is Destination =>
-  typeof (stream as Partial<Destination> | undefined)?.flushSync === 'function';
-
+/** `console`: tests pass a stream that gets each line as it is written, unbatched. */
 export function createLogger(
   config: Pick<Config, 'logLevel' | 'logFile'> & Partial<Pick<Config, 'workers'>>,
-  console: DestinationStream = pino.destination({ fd: 2, sync: false }),
+  console?: DestinationStream,
 ): AppLogger {
-  const file = config.logFile ? pino.destination({ dest: config.logFile, sync: false, mkdir: true }) : undefined;
-  const targets = file ? [console, file] : [console];
-  // A stream that is not a sonic-boom (tests pass one in) gets each line as it is written.
-  const direct = targets.filter((stream) => !isBuffered(stream));
-  const buffered = new Set(targets.filter(isBuffered));
-  // sonic-boom measures the byte length of what it holds on every write, and each write it makes
-  // is a system call: handing it 64 KB at a time makes both rare.
+  const sinks: LogSink[] = console ? [] : [LogSink.open(2)];
+  let fileError: Error | undefined;
+  if (config.logFile) {
+    try {
+      sinks.push(LogSink.open(config.logFile));
+    } catch (error) {
+      fileError = error as Error;
+    }
+  }
   let batch = '';
   const handOver = () => {
     if (batch === '') return;
-    const chunk = batch;
+    const bytes = Buffer.from(batch);
     batch = '';
-    for (const stream of buffered) stream.write(chunk);
+    for (const sink of sinks) sink.write(bytes);
   };
-  // The same line to both: cheaper than pino.multistream, which filters levels per stream.
   const both: DestinationStream = {
     write(line: string) {
-      for (const stream of direct) stream.write(line);
-      if (buffered.size === 0) return;
+      console?.write(line);
+      if (sinks.length === 0) return;
       batch += line;
       if (batch.length >= BATCH_CHARS) handOver();
     },
@@ -59,25 +58,21 @@ export function createLogger(
     },
     both,
   );
-  // A destination that fails (standard error closed by whoever read it, a full disk) is dropped:
-  // its error must neither crash the service nor, worse, hang it on exit, since sonic-boom's
-  // flushSync retries a failing write forever.
-  for (const stream of buffered) {
-    stream.on('error', () => {
-      buffered.delete(stream);
-    });
-  }
+  // A read-only file system must not stop the service: it logs to the console alone, and says so.
+  if (fileError)
+    logger.warn({ err_message: fileError.message }, 'Cannot open the log file; logging to the console only');
   const timer = setInterval(handOver, FLUSH_INTERVAL_MS);
   timer.unref();
-  const flush = () => {
+  const flush = async () => {
     handOver();
-    for (const stream of buffered) {
-      try {
-        stream.flushSync();
-      } catch {
-        // still opening: sonic-boom writes what it holds once the file is open
-      }
-    }
+    let deadline: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.all(sinks.map((sink) => sink.drained())),
+      new Promise((resolve) => {
+        deadline = setTimeout(resolve, FLUSH_DEADLINE_MS);
+      }),
+    ]);
+    clearTimeout(deadline);
   };
   return { logger, flush };
 }

@@ -35,12 +35,12 @@ async function runServer(config: Config): Promise<void> {
       if (err) logger.error({ err_message: err.message }, 'Stopping after an unexpected error');
       else logger.info({ signal }, 'Stopping: finishing in-flight requests');
       await app.close();
-      flush();
+      await flush();
     });
     await app.listen({ port: config.port, host: config.host });
   } catch (error) {
     logger.fatal({ err_message: (error as Error).message }, 'Could not start');
-    flush();
+    await flush();
     await database.close().catch(() => {});
     process.exit(1);
   }
@@ -54,7 +54,7 @@ async function runPrimary(config: Config): Promise<void> {
       await migrateToLatest(database);
     } catch (error) {
       logger.fatal({ err_message: (error as Error).message }, 'Could not migrate the database');
-      flush();
+      await flush();
       process.exit(1);
     } finally {
       await database.close();
@@ -75,10 +75,7 @@ async function runPrimary(config: Config): Promise<void> {
     const deadline = setTimeout(() => process.exit(1), config.shutdownGraceMs + 1000);
     deadline.unref();
     cluster.on('exit', () => {
-      if (Object.keys(cluster.workers ?? {}).length === 0) {
-        flush();
-        process.exit(0);
-      }
+      if (Object.keys(cluster.workers ?? {}).length === 0) void flush().then(() => process.exit(0));
     });
   };
   process.on('SIGTERM', stop);

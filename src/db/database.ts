@@ -1,16 +1,10 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import {
-  type Generated,
-  Kysely,
-  PostgresDialect,
-  type PostgresPool,
-  type PostgresPoolClient,
-  SqliteDialect,
-} from 'kysely';
+import { type Generated, Kysely, PostgresDialect, type PostgresPool, type PostgresPoolClient } from 'kysely';
 import pg from 'pg';
 import type { DatabaseConfig } from '../config.js';
+import { GroupCommitSqliteDialect } from './sqlite-driver.js';
 
 export interface ItemsTable {
   id: Generated<number>;
@@ -65,7 +59,7 @@ export function openDatabase(config: DatabaseConfig): Database {
   };
 }
 
-function sqliteDialect(path: string): SqliteDialect {
+function sqliteDialect(path: string): GroupCommitSqliteDialect {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const sqlite = new SqliteDatabase(path);
   // WAL: readers never block the writer. synchronous=NORMAL in WAL mode keeps every committed
@@ -73,26 +67,7 @@ function sqliteDialect(path: string): SqliteDialect {
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('busy_timeout = 5000');
-  return new SqliteDialect({ database: withStatementCache(sqlite) });
-}
-
-/**
- * Kysely's SQLite driver prepares every query anew; the hot queries are few and fixed, so keep
- * their prepared statements (preparing costs more than running a point lookup).
- */
-function withStatementCache(sqlite: SqliteDatabase.Database) {
-  const cache = new Map<string, SqliteDatabase.Statement>();
-  return {
-    close: () => sqlite.close(),
-    prepare(sql: string) {
-      let statement = cache.get(sql);
-      if (!statement) {
-        statement = sqlite.prepare(sql);
-        if (cache.size < 500) cache.set(sql, statement);
-      }
-      return statement;
-    },
-  };
+  return new GroupCommitSqliteDialect(sqlite);
 }
 
 function postgresPool(config: Extract<DatabaseConfig, { kind: 'postgres' }>): pg.Pool {

@@ -19,7 +19,7 @@ export interface Built {
   /** Lines the app wrote to the console, parsed. */
   consoleLines: () => Array<Record<string, unknown>>;
   /** Writes out what the logger holds in its buffers (console and log file) now. */
-  flushLogs: () => void;
+  flushLogs: () => Promise<void>;
 }
 
 /** The app on a fresh, migrated database of the given backend, closed when the test ends. */
@@ -42,7 +42,7 @@ export async function build(t: TestContext, backend: Backend, env: Record<string
   const app = await buildApp(config, { database, logger });
   t.after(async () => {
     await app.close();
-    flush();
+    await flush();
   });
   return {
     app,

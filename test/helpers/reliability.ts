@@ -1,9 +1,6 @@
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { type Agent, request as httpRequest } from 'node:http';
-import type { FastifyInstance } from 'fastify';
-import pino from 'pino';
 
 // Shared by the tests that try to break the service (test/reliability/*): the contract's rules for
 // a stored row and for a 400 body written independently of src/, leak patterns for response
@@ -90,20 +87,6 @@ export const LEAK_PATTERNS: RegExp[] = [
 
 export function leakIn(body: string): RegExp | undefined {
   return LEAK_PATTERNS.find((pattern) => pattern.test(body));
-}
-
-type Sonic = NodeJS.EventEmitter & { fd?: number; flushSync?: () => void };
-type Multi = { streams?: Array<{ stream: Sonic }>; flushSync?: () => void };
-
-/** Writes out the app's buffered log streams (console and file), once the file is open. */
-export async function flushAppLogs(app: FastifyInstance): Promise<void> {
-  const multi = (app.log as unknown as Record<symbol, Multi>)[pino.symbols.streamSym];
-  for (const { stream } of multi?.streams ?? []) {
-    if (typeof stream.fd === 'number' && stream.fd < 0) {
-      await Promise.race([once(stream, 'ready'), new Promise((resolve) => setTimeout(resolve, 2000))]);
-    }
-  }
-  multi?.flushSync?.();
 }
 
 /** Every line of a log file; each must be one JSON object (throws with the line otherwise). */

@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ItemStore } from '../../src/items/store.js';
 import { backends } from '../helpers/backends.js';
 import { build } from '../helpers/build.js';
-import { flushAppLogs, leakIn, logFileLines, percentEncode } from '../helpers/reliability.js';
+import { leakIn, logFileLines, percentEncode } from '../helpers/reliability.js';
 
 // Hostile input: SQL metacharacters are data, never SQL; control characters cannot forge a log
 // line; no response reveals a stack trace, a file name or SQL; and the optional protections
@@ -178,7 +178,7 @@ for (const backend of backends) {
     });
 
     test('control characters and forged JSON cannot forge a log line (console and file)', async (t) => {
-      const { app, store, consoleLines, config } = await build(t, backend, { LOG_LEVEL: 'info' });
+      const { app, store, consoleLines, config, flushLogs } = await build(t, backend, { LOG_LEVEL: 'info' });
       const { send, assertNoLeaks } = client(app);
       const forged = [
         'a\n{"m":"FORGED"}',
@@ -218,8 +218,8 @@ for (const backend of backends) {
         }
       };
       check(consoleLines(), 'console'); // consoleLines() itself throws on a line that is not JSON
-      await flushAppLogs(app);
       assert.ok(config.logFile);
+      await flushLogs();
       check(logFileLines(config.logFile), 'log file');
       assertNoLeaks();
     });

@@ -1,0 +1,217 @@
+import type SqliteDatabase from 'better-sqlite3';
+import {
+  type CompiledQuery,
+  type DatabaseConnection,
+  type Driver,
+  type QueryResult,
+  SelectQueryNode,
+  SqliteDialect,
+} from 'kysely';
+
+// Kysely's own SQLite driver, with two differences that matter for speed:
+// - prepared statements are kept: preparing costs more than running a point lookup;
+// - group commit: INSERT, UPDATE and DELETE statements that arrive outside a transaction in the
+//   same turn of the event loop are committed together, in one transaction. A commit costs a
+//   handful of system calls (WAL frames, locks); measured in-process, 50 µs of CPU per insert
+//   alone, 20 µs in groups of four. Each caller's promise settles only after the COMMIT that
+//   holds its statement, so nothing is acknowledged before it is durable; a statement that fails
+//   (a constraint) is undone alone, as in autocommit, and the others still commit.
+// Explicit transactions (db.transaction()) get the connection to themselves, as with Kysely's
+// driver: other queries wait until they end.
+
+type Statement = SqliteDatabase.Statement;
+
+const GROUPABLE = /^\s*(?:insert|update|delete)\b/i;
+const CACHED_STATEMENTS = 500;
+
+interface Prepared {
+  statement: Statement;
+  groupable: boolean;
+}
+
+interface QueuedWrite {
+  prepared: Prepared;
+  parameters: readonly unknown[];
+  resolve(result: QueryResult<unknown>): void;
+  reject(error: unknown): void;
+}
+
+export class GroupCommitSqliteDialect extends SqliteDialect {
+  readonly #database: SqliteDatabase.Database;
+
+  constructor(database: SqliteDatabase.Database) {
+    super({ database });
+    this.#database = database;
+  }
+
+  override createDriver(): Driver {
+    return new GroupCommitDriver(this.#database);
+  }
+}
+
+class GroupCommitDriver implements Driver {
+  readonly #db: SqliteDatabase.Database;
+  readonly #statements = new Map<string, Prepared>();
+  /** The connection running an explicit transaction, and a promise that settles when it ends. */
+  #owner: Connection | undefined;
+  #ownerDone: Promise<void> = Promise.resolve();
+  #endOwnership: () => void = () => {};
+  #queue: QueuedWrite[] = [];
+
+  constructor(db: SqliteDatabase.Database) {
+    this.#db = db;
+  }
+
+  async init(): Promise<void> {}
+
+  async acquireConnection(): Promise<DatabaseConnection> {
+    return new Connection(this);
+  }
+
+  async releaseConnection(): Promise<void> {}
+
+  async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    while (this.#owner && this.#owner !== connection) await this.#ownerDone;
+    this.commitQueued();
+    this.#owner = connection as Connection;
+    this.#ownerDone = new Promise((resolve) => {
+      this.#endOwnership = resolve;
+    });
+    try {
+      this.#db.exec('begin');
+    } catch (error) {
+      this.#endTransaction();
+      throw error;
+    }
+  }
+
+  async commitTransaction(): Promise<void> {
+    try {
+      this.#db.exec('commit');
+    } catch (error) {
+      if (this.#db.inTransaction) this.#db.exec('rollback');
+      throw error;
+    } finally {
+      this.#endTransaction();
+    }
+  }
+
+  async rollbackTransaction(): Promise<void> {
+    try {
+      if (this.#db.inTransaction) this.#db.exec('rollback');
+    } finally {
+      this.#endTransaction();
+    }
+  }
+
+  async destroy(): Promise<void> {
+    // Writes issued just before (still on their way through Kysely) are committed, not dropped.
+    await new Promise((resolve) => setImmediate(resolve));
+    this.commitQueued();
+    this.#db.close();
+  }
+
+  /** While another connection runs a transaction: a promise that settles when it ends. */
+  busyFor(connection: Connection): Promise<void> | undefined {
+    return this.#owner && this.#owner !== connection ? this.#ownerDone : undefined;
+  }
+
+  execute(connection: Connection, query: CompiledQuery): PromiseLike<QueryResult<unknown>> | QueryResult<unknown> {
+    const prepared = this.#prepare(query.sql);
+    if (!prepared.groupable || this.#owner === connection) return run(prepared, query.parameters);
+    return new Promise((resolve, reject) => {
+      if (this.#queue.length === 0) setImmediate(() => this.commitQueued());
+      this.#queue.push({ prepared, parameters: query.parameters, resolve, reject });
+    });
+  }
+
+  prepareForIteration(sql: string): Statement {
+    return this.#prepare(sql).statement;
+  }
+
+  /** Runs the queued writes in one transaction (a single one on its own) and settles them. */
+  commitQueued(): void {
+    const batch = this.#queue;
+    if (batch.length === 0 || this.#owner) return;
+    this.#queue = [];
+    if (batch.length === 1) {
+      const [write] = batch as [QueuedWrite];
+      try {
+        write.resolve(run(write.prepared, write.parameters));
+      } catch (error) {
+        write.reject(error);
+      }
+      return;
+    }
+    const outcomes: Array<{ result?: QueryResult<unknown>; error?: unknown }> = [];
+    try {
+      this.#db.exec('begin immediate');
+      for (const write of batch) {
+        try {
+          outcomes.push({ result: run(write.prepared, write.parameters) });
+        } catch (error) {
+          // A failed statement is undone alone, unless SQLite had to roll back everything.
+          if (!this.#db.inTransaction) throw error;
+          outcomes.push({ error });
+        }
+      }
+      this.#db.exec('commit');
+    } catch (error) {
+      if (this.#db.inTransaction) this.#db.exec('rollback');
+      for (const write of batch) write.reject(error);
+      return;
+    }
+    batch.forEach((write, i) => {
+      const { result, error } = outcomes[i] as { result?: QueryResult<unknown>; error?: unknown };
+      if (result) write.resolve(result);
+      else write.reject(error);
+    });
+  }
+
+  #endTransaction(): void {
+    this.#owner = undefined;
+    this.#endOwnership();
+    if (this.#queue.length > 0) setImmediate(() => this.commitQueued());
+  }
+
+  #prepare(sql: string): Prepared {
+    let prepared = this.#statements.get(sql);
+    if (!prepared) {
+      prepared = { statement: this.#db.prepare(sql), groupable: GROUPABLE.test(sql) };
+      if (this.#statements.size < CACHED_STATEMENTS) this.#statements.set(sql, prepared);
+    }
+    return prepared;
+  }
+}
+
+class Connection implements DatabaseConnection {
+  readonly #driver: GroupCommitDriver;
+
+  constructor(driver: GroupCommitDriver) {
+    this.#driver = driver;
+  }
+
+  executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
+    const busy = this.#driver.busyFor(this);
+    if (busy) return busy.then(() => this.executeQuery(query));
+    try {
+      return Promise.resolve(this.#driver.execute(this, query) as QueryResult<R>);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  async *streamQuery<R>(query: CompiledQuery): AsyncIterableIterator<QueryResult<R>> {
+    if (!SelectQueryNode.is(query.query)) throw new Error('SQLite can stream only SELECT queries');
+    for (let busy = this.#driver.busyFor(this); busy; busy = this.#driver.busyFor(this)) await busy;
+    for (const row of this.#driver.prepareForIteration(query.sql).iterate(query.parameters)) {
+      yield { rows: [row as R] };
+    }
+  }
+}
+
+function run({ statement }: Prepared, parameters: readonly unknown[]): QueryResult<unknown> {
+  if (statement.reader) return { rows: statement.all(parameters) };
+  const { changes, lastInsertRowid } = statement.run(parameters);
+  return { numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid), rows: [] };
+}

@@ -1,0 +1,154 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, type TestContext, test } from 'node:test';
+import SqliteDatabase from 'better-sqlite3';
+import { Kysely } from 'kysely';
+import { GroupCommitSqliteDialect } from '../../src/db/sqlite-driver.js';
+
+interface Tables {
+  t: { id: number; v: string };
+}
+
+/** A Kysely over the group-commit driver, and a second, plain connection to the same file. */
+function open(t: TestContext) {
+  const dir = mkdtempSync(join(tmpdir(), 'pricebook-driver-'));
+  const path = join(dir, 'db.sqlite3');
+  const sqlite = new SqliteDatabase(path);
+  sqlite.pragma('journal_mode = WAL');
+  // No checkpoints, so the write-ahead log only grows: its size counts what was committed.
+  sqlite.pragma('wal_autocheckpoint = 0');
+  sqlite.exec('create table t (id integer primary key, v text not null)');
+  const db = new Kysely<Tables>({ dialect: new GroupCommitSqliteDialect(sqlite) });
+  const other = new SqliteDatabase(path);
+  t.after(async () => {
+    other.close();
+    await db.destroy().catch(() => {});
+    rmSync(dir, { recursive: true, force: true });
+  });
+  // Each commit appends the pages it changed to the log (after its 32-byte header): a frame of
+  // 24 bytes + one page each.
+  const frameSize = 24 + (sqlite.pragma('page_size', { simple: true }) as number);
+  const frames = () => (statSync(`${path}-wal`).size - 32) / frameSize;
+  const rows = () => other.prepare('select id, v from t order by id').all();
+  return { db, frames, rows };
+}
+
+describe('SQLite group commit driver', () => {
+  test('writes made in the same turn share one commit; each resolves once it is durable', async (t) => {
+    const { db, frames, rows } = open(t);
+    const before = frames();
+    const writes = Array.from({ length: 10 }, (_, i) =>
+      db
+        .insertInto('t')
+        .values({ id: i + 1, v: `v${i + 1}` })
+        .returning('id')
+        .executeTakeFirstOrThrow(),
+    );
+    const first = await writes[0];
+    assert.equal(rows().length, 10, 'resolved only after the commit: another connection sees every row');
+    assert.deepEqual(first, { id: 1 });
+    assert.deepEqual(
+      (await Promise.all(writes)).map((row) => row.id),
+      Array.from({ length: 10 }, (_, i) => i + 1),
+    );
+    assert.equal(frames() - before, 1, 'one commit of the one page for ten writes');
+
+    const sequential = frames();
+    for (let i = 11; i <= 13; i++) await db.insertInto('t').values({ id: i, v: 'x' }).execute();
+    assert.equal(frames() - sequential, 3, 'writes in separate turns commit separately');
+  });
+
+  test('a failing write in a group is rejected alone; the others commit', async (t) => {
+    const { db, rows } = open(t);
+    await db.insertInto('t').values({ id: 1, v: 'first' }).execute();
+    const results = await Promise.allSettled([
+      db.insertInto('t').values({ id: 2, v: 'a' }).execute(),
+      db.insertInto('t').values({ id: 1, v: 'duplicate' }).execute(),
+      db.updateTable('t').set({ v: 'changed' }).where('id', '=', 1).executeTakeFirst(),
+    ]);
+    assert.deepEqual(
+      results.map((r) => r.status),
+      ['fulfilled', 'rejected', 'fulfilled'],
+    );
+    assert.match(String((results[1] as PromiseRejectedResult).reason), /UNIQUE constraint failed/);
+    assert.equal((results[2] as PromiseFulfilledResult<{ numUpdatedRows: bigint }>).value.numUpdatedRows, 1n);
+    assert.deepEqual(rows(), [
+      { id: 1, v: 'changed' },
+      { id: 2, v: 'a' },
+    ]);
+  });
+
+  test('a transaction has the connection to itself: others wait, and see nothing uncommitted', async (t) => {
+    const { db, rows } = open(t);
+    const order: string[] = [];
+    let release = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const transaction = db
+      .transaction()
+      .execute(async (trx) => {
+        await trx.insertInto('t').values({ id: 1, v: 'in transaction' }).execute();
+        await held;
+        order.push('transaction');
+        throw new Error('roll back');
+      })
+      .catch((error: Error) => error.message);
+    await new Promise((resolve) => setImmediate(resolve));
+    const outside = db
+      .insertInto('t')
+      .values({ id: 2, v: 'outside' })
+      .execute()
+      .then(() => order.push('write'));
+    const read = db
+      .selectFrom('t')
+      .selectAll()
+      .execute()
+      .then((found) => {
+        order.push('read');
+        return found;
+      });
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    assert.deepEqual(order, [], 'nothing ran while the transaction was open');
+    release();
+    assert.equal(await transaction, 'roll back');
+    await outside;
+    assert.deepEqual(await read, [], 'the read saw neither the rolled-back row nor a later one');
+    assert.deepEqual(order, ['transaction', 'read', 'write']);
+    assert.deepEqual(rows(), [{ id: 2, v: 'outside' }]);
+  });
+
+  test('a committed transaction keeps its rows; destroy commits writes still queued', async (t) => {
+    const { db, rows } = open(t);
+    await db.transaction().execute(async (trx) => {
+      await trx.insertInto('t').values({ id: 1, v: 'one' }).execute();
+      await trx.insertInto('t').values({ id: 2, v: 'two' }).execute();
+    });
+    const queued = db.insertInto('t').values({ id: 3, v: 'three' }).execute();
+    await db.destroy();
+    await queued;
+    assert.deepEqual(
+      rows().map((row) => (row as { id: number }).id),
+      [1, 2, 3],
+    );
+  });
+
+  test('select queries stream row by row; other statements cannot', async (t) => {
+    const { db } = open(t);
+    await db
+      .insertInto('t')
+      .values([
+        { id: 1, v: 'a' },
+        { id: 2, v: 'b' },
+      ])
+      .execute();
+    const streamed: unknown[] = [];
+    for await (const row of db.selectFrom('t').select('v').orderBy('id').stream()) streamed.push(row);
+    assert.deepEqual(streamed, [{ v: 'a' }, { v: 'b' }]);
+    await assert.rejects(async () => {
+      for await (const _ of db.deleteFrom('t').stream()) break;
+    }, /only SELECT/);
+  });
+});
