@@ -26,7 +26,7 @@ export async function servedSchema(): Promise<Record<string, unknown>> {
   try {
     const config = loadConfig({ DATABASE_URL: `sqlite:${join(dir, 'db.sqlite3')}`, LOG_FILE: '', LOG_LEVEL: 'silent' });
     const { logger } = createLogger(config);
-    const database = openDatabase(config.database);
+    const database = await openDatabase(config.database);
     await migrateToLatest(database);
     const app = await buildApp(config, { database, logger });
     try {

@@ -6,7 +6,7 @@ import { migrateToLatest } from './db/migrate.js';
 
 try {
   const config = loadConfig();
-  const database = openDatabase(config.database);
+  const database = await openDatabase(config.database);
   try {
     const applied = await migrateToLatest(database);
     process.stdout.write(applied.length ? `Applied: ${applied.join(', ')}\n` : 'Schema is up to date.\n');

@@ -24,7 +24,7 @@ async function main(): Promise<void> {
 
 async function runServer(config: Config): Promise<void> {
   const { logger, flush } = createLogger(config);
-  const database = openDatabase(config.database);
+  const database = await openDatabase(config.database);
   try {
     if (config.migrateOnStart && cluster.isPrimary) {
       const applied = await migrateToLatest(database);
@@ -49,7 +49,7 @@ async function runServer(config: Config): Promise<void> {
 async function runPrimary(config: Config): Promise<void> {
   const { logger, flush } = createLogger({ ...config, logFile: null });
   if (config.migrateOnStart) {
-    const database = openDatabase(config.database);
+    const database = await openDatabase(config.database);
     try {
       await migrateToLatest(database);
     } catch (error) {
@@ -82,4 +82,4 @@ async function runPrimary(config: Config): Promise<void> {
   process.on('SIGINT', stop);
 }
 
-await main();
+void main();

@@ -18,7 +18,7 @@ const STATEMENT_TIMEOUT_MS = 500;
 async function appBehindProxy(t: import('node:test').TestContext) {
   const database = await freshDatabase(t, 'postgres');
   if (database.kind !== 'postgres') throw new Error('unreachable');
-  const direct = openDatabase(database);
+  const direct = await openDatabase(database);
   await migrateToLatest(direct);
   await direct.close();
 
@@ -37,7 +37,7 @@ async function appBehindProxy(t: import('node:test').TestContext) {
     },
   };
   const { logger } = createLogger({ logLevel: 'silent', logFile: null });
-  const app = await buildApp(config, { database: openDatabase(config.database), logger });
+  const app = await buildApp(config, { database: await openDatabase(config.database), logger });
   t.after(() => app.close());
   return { app, proxy };
 }

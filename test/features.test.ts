@@ -512,6 +512,14 @@ describe('page and documentation mounts', () => {
       const docs = await call(app, 'GET', '/api/docs/');
       assert.equal(docs.status, 200);
       assert.match(String(docs.headers['content-type']), /^text\/html/);
+      assert.match(docs.body, /<script src="\/api\/docs\/static\/swagger-ui-bundle\.js"><\/script>/);
+      const init = await call(app, 'GET', '/api/docs/init.js');
+      assert.match(init.body, /SwaggerUIBundle\(\{ url: '\/api\/schema\/'/);
+      const bundle = await call(app, 'GET', '/api/docs/static/swagger-ui-bundle.js');
+      assert.equal(bundle.status, 200);
+      assert.match(String(bundle.headers['content-type']), /javascript/);
+      assert.ok(bundle.body.length > 100_000, 'Swagger UI itself is served');
+      assert.equal((await call(app, 'GET', '/api/docs/static/nope.js')).status, 404);
       const schema = await call(app, 'GET', '/api/schema/');
       assert.equal(schema.status, 200);
       assert.equal(schema.json().openapi, '3.1.0');

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { type Generated, Kysely, PostgresDialect, type PostgresPool, type PostgresPoolClient } from 'kysely';
-import pg from 'pg';
+import type pg from 'pg';
 import type { DatabaseConfig } from '../config.js';
 import { GroupCommitSqliteDialect } from './sqlite-driver.js';
 
@@ -42,12 +42,14 @@ export interface Database {
   close(): Promise<void>;
 }
 
-export function openDatabase(config: DatabaseConfig): Database {
+export async function openDatabase(config: DatabaseConfig): Promise<Database> {
   if (config.kind === 'sqlite') {
     const db = new Kysely<Tables>({ dialect: sqliteDialect(config.path) });
     return { db, kind: 'sqlite', poolStats: () => ({ total: 1, idle: 1, waiting: 0 }), close: () => db.destroy() };
   }
-  const pool = postgresPool(config);
+  // Loaded only for PostgreSQL: initialising pg costs tens of milliseconds of a SQLite cold start.
+  const { default: pgModule } = await import('pg');
+  const pool = postgresPool(pgModule, config);
   const db = new Kysely<Tables>({
     dialect: new PostgresDialect({ pool: withQueryDeadline(pool, config.statementTimeoutMs) }),
   });
@@ -70,15 +72,15 @@ function sqliteDialect(path: string): GroupCommitSqliteDialect {
   return new GroupCommitSqliteDialect(sqlite);
 }
 
-function postgresPool(config: Extract<DatabaseConfig, { kind: 'postgres' }>): pg.Pool {
-  const pool = new pg.Pool({
+function postgresPool(pgModule: typeof pg, config: Extract<DatabaseConfig, { kind: 'postgres' }>): pg.Pool {
+  const pool = new pgModule.Pool({
     connectionString: config.url,
     max: config.poolSize,
     connectionTimeoutMillis: config.connectTimeoutMs,
     statement_timeout: config.statementTimeoutMs || undefined,
     idleTimeoutMillis: 30_000,
     keepAlive: true,
-    types: { getTypeParser: bigintAsNumber },
+    types: { getTypeParser: bigintAsNumber(pgModule) },
   });
   // An idle client losing its connection must not crash the process; the next query reconnects.
   pool.on('error', () => {});
@@ -121,10 +123,10 @@ function withQueryDeadline(pool: pg.Pool, statementTimeoutMs: number): PostgresP
 }
 
 const INT8_OID = 20;
-function bigintAsNumber(oid: number, format?: 'text' | 'binary') {
+const bigintAsNumber = (pgModule: typeof pg) => (oid: number, format?: 'text' | 'binary') => {
   if (oid === INT8_OID) return (value: string) => Number(value);
-  return pg.types.getTypeParser(oid, format as 'text');
-}
+  return pgModule.types.getTypeParser(oid, format as 'text');
+};
 
 /** True when an error means the database cannot be reached right now (answer 503, not 500). */
 export function isDatabaseUnavailable(error: unknown): boolean {

@@ -37,7 +37,7 @@ export async function build(t: TestContext, backend: Backend, env: Record<string
     },
   });
   const { logger, flush } = createLogger(config, console);
-  const database = openDatabase(config.database);
+  const database = await openDatabase(config.database);
   await migrateToLatest(database);
   const app = await buildApp(config, { database, logger });
   t.after(async () => {

@@ -391,7 +391,7 @@ test('two server processes on one PostgreSQL database: 20 concurrent retries of 
 }, async (t) => {
   const pg = await createPostgresDatabase();
   t.after(pg.drop);
-  const db = openDatabase({
+  const db = await openDatabase({
     kind: 'postgres',
     url: pg.url,
     poolSize: 1,

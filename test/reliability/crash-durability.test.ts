@@ -126,7 +126,7 @@ for (const backend of backends) {
     assert.ok(list.kind === 'answer' && list.status === 200);
     const listed = JSON.parse(list.body) as Array<{ id: number; product: string; price: number }>;
 
-    const db = openDatabase(database);
+    const db = await openDatabase(database);
     t.after(() => db.close());
     const stored = await createItemStore(db.db, db.kind).list();
     assert.deepEqual(

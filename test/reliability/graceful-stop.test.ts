@@ -173,7 +173,7 @@ for (const backend of backends) {
     assert.ok(unreceivedResets <= CLIENTS, `${unreceivedResets} resets of connections never taken`);
 
     // The database holds exactly the answered creates.
-    const db = openDatabase(database);
+    const db = await openDatabase(database);
     t.after(() => db.close());
     const stored = new Set((await createItemStore(db.db, db.kind).list()).map((row) => row.product));
     const answered = new Set(

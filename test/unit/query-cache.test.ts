@@ -10,7 +10,7 @@ import { tempDir } from '../helpers/backends.js';
 // The hot queries are compiled once per shape (src/db/query-cache.ts). A plugin counts how often
 // Kysely compiles: the second call of each shape must not compile again, and give right results.
 test('hot store queries compile once per shape and stay correct', async (t) => {
-  const database = openDatabase({ kind: 'sqlite', path: join(tempDir(t), 'db.sqlite3') });
+  const database = await openDatabase({ kind: 'sqlite', path: join(tempDir(t), 'db.sqlite3') });
   t.after(() => database.close());
   await migrateToLatest(database);
   let compiles = 0;

@@ -299,6 +299,20 @@ describe('item manager page in Chromium', { skip }, () => {
       assert.deepEqual(problems, []);
     });
   }
+
+  test('/api/docs/ renders the API from /api/schema/ in Swagger UI (sqlite)', { timeout: 60_000 }, async (t) => {
+    const server = await startOn(t, 'sqlite');
+    const page = await context.newPage();
+    t.after(() => page.close());
+    const problems: string[] = [];
+    page.on('pageerror', (error) => problems.push(error.message));
+    await page.goto(`${server.base}/api/docs/`);
+    await page.locator('.swagger-ui .info .title').filter({ hasText: 'pricebook' }).waitFor();
+    const operations = await page.locator('.opblock-summary-path').allTextContents();
+    assert.ok(operations.includes('/api/items/'), operations.join(', '));
+    assert.ok(operations.includes('/api/items/{id}/'), operations.join(', '));
+    assert.deepEqual(problems, []);
+  });
 });
 
 async function startOn(t: { after: (fn: () => unknown) => void }, backend: Backend): Promise<ServerProcess> {
