@@ -13,7 +13,7 @@ RUN apt-get update \
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
-COPY scripts/bundle.mjs ./scripts/bundle.mjs
+COPY scripts/bundle.mjs scripts/server-loader.mjs ./scripts/
 COPY src ./src
 # Compile, then drop devDependencies; the compiled better-sqlite3 binary stays in node_modules.
 RUN npm run build \

@@ -1,0 +1,76 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { startServer } from './helpers/server-process.js';
+
+// What ships: the esbuild bundle (dist/server.cjs) started by the loader (dist/server.js) from
+// V8's code cache. Built into a copy of the project's layout, so dist/ is left alone.
+
+const ROOT = new URL('..', import.meta.url).pathname;
+
+function buildCopy(t: { after(fn: () => void): void }) {
+  const dir = mkdtempSync(join(tmpdir(), 'pricebook-bundle-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  for (const name of ['node_modules', 'public', 'src', 'package.json']) symlinkSync(join(ROOT, name), join(dir, name));
+  mkdirSync(join(dir, 'scripts'));
+  for (const name of ['bundle.mjs', 'server-loader.mjs'])
+    copyFileSync(join(ROOT, 'scripts', name), join(dir, 'scripts', name));
+  execFileSync(process.execPath, ['scripts/bundle.mjs'], { cwd: dir, stdio: 'pipe' });
+  return dir;
+}
+
+async function roundTrip(dir: string) {
+  const data = mkdtempSync(join(tmpdir(), 'pricebook-bundle-data-'));
+  try {
+    const server = await startServer({ DATABASE_URL: `sqlite:${join(data, 'db.sqlite3')}` }, 20_000, [
+      join(dir, 'dist', 'server.js'),
+    ]);
+    const created = await fetch(`${server.base}/api/items/`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ product: 'Bundled', price: 3 }),
+    });
+    assert.equal(created.status, 201, await created.clone().text());
+    const list = await fetch(`${server.base}/api/items/`);
+    assert.deepEqual(await list.json(), [{ id: 1, product: 'Bundled', price: 3 }]);
+    assert.equal((await fetch(`${server.base}/api/docs/`)).status, 200, 'assets found from the bundle');
+    return server;
+  } finally {
+    rmSync(data, { recursive: true, force: true });
+  }
+}
+
+describe('the bundle as shipped', () => {
+  test('builds with its code cache and serves the API', { timeout: 120_000 }, async (t) => {
+    const dir = buildCopy(t);
+    const cache = join(dir, 'dist', 'server.cjs.cache');
+    assert.ok(statSync(cache).size > 100_000, 'the build wrote a code cache');
+    const server = await roundTrip(dir);
+    assert.equal(await server.stop(), 0);
+  });
+
+  test('a cache that does not fit is ignored, then replaced after start-up', { timeout: 120_000 }, async (t) => {
+    const dir = buildCopy(t);
+    const cache = join(dir, 'dist', 'server.cjs.cache');
+    writeFileSync(cache, 'not a V8 code cache');
+    const server = await roundTrip(dir);
+    for (let i = 0; i < 100 && statSync(cache).size < 1000; i++) await sleep(50);
+    assert.ok(statSync(cache).size > 100_000, 'rewritten about two seconds after start-up');
+    assert.equal(await server.stop(), 0);
+    assert.notEqual(readFileSync(cache, 'utf8').slice(0, 19), 'not a V8 code cache');
+    assert.equal(await (await roundTrip(dir)).stop(), 0);
+  });
+});
