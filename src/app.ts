@@ -30,7 +30,7 @@ const REQUEST_ID = /^[\w.:@/+=-]{1,200}$/;
 
 /** One Fastify instance: HTTP behaviour of the contract first, then the features. */
 export async function buildApp(config: Config, { database, logger }: AppDeps): Promise<FastifyInstance> {
-  const requestLog = new RequestLog();
+  const requestLog = new RequestLog(logger);
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     logController: requestLog,

@@ -80,7 +80,7 @@ export function createLogger(
 let cachedMs = -1;
 let cachedPrefix = '';
 
-function isoTimeWithMicroseconds(): string {
+export function isoTimeWithMicroseconds(): string {
   const now = performance.timeOrigin + performance.now();
   const ms = Math.floor(now);
   if (ms !== cachedMs) {

@@ -1,4 +1,6 @@
 import { type FastifyReply, type FastifyRequest, LogController } from 'fastify';
+import pino, { type Logger } from 'pino';
+import { isoTimeWithMicroseconds } from '../logging.js';
 import { REASON } from './errors.js';
 import { pathOf } from './resources.js';
 
@@ -10,29 +12,60 @@ import { pathOf } from './resources.js';
 type ErrorLike = Partial<Error & { code: string }> | null | undefined;
 const describe = (error: ErrorLike) => ({ err_name: error?.name, err_code: error?.code, err_message: error?.message });
 
+const text = JSON.stringify;
+
 export class RequestLog extends LogController {
-  constructor() {
+  /** With the app's logger, the two lines of every request are written directly (see #line). */
+  readonly #logger: Logger | undefined;
+  readonly #destination: { write(line: string): void } | undefined;
+  readonly #bindings: string;
+
+  constructor(logger?: Logger) {
     super({ requestIdLogLabel: 'request_id' });
+    this.#logger = logger;
+    const internals = logger as unknown as Record<symbol, unknown> | undefined;
+    this.#destination = internals?.[pino.symbols.streamSym] as { write(line: string): void } | undefined;
+    this.#bindings = (internals?.[pino.symbols.chindingsSym] as string | undefined) ?? '';
   }
 
   override incomingRequest(request: FastifyRequest): void {
     const path = pathOf(request.url);
-    request.log.info({ method: request.method, path }, `[REQUEST] ${request.method} ${path}`);
+    const message = `[REQUEST] ${request.method} ${path}`;
+    if (this.#fast()) this.#line(request, path, '', message);
+    else request.log.info({ method: request.method, path }, message);
   }
 
   override requestCompleted(error: ErrorLike, request: FastifyRequest, reply: FastifyReply): void {
     const path = pathOf(request.url);
     const status = reply.statusCode;
     const duration = Math.round(reply.elapsedTime * 1000) / 1000;
-    request.log.info(
-      { method: request.method, path, status_code: status, duration_ms: duration, ...(error ? describe(error) : {}) },
-      `[RESPONSE] ${request.method} ${path} - ${status}`,
-    );
+    const message = `[RESPONSE] ${request.method} ${path} - ${status}`;
+    if (!error && this.#fast()) {
+      this.#line(request, path, `,"status_code":${status},"duration_ms":${duration}`, message);
+    } else {
+      request.log.info(
+        { method: request.method, path, status_code: status, duration_ms: duration, ...(error ? describe(error) : {}) },
+        message,
+      );
+    }
     if (status >= 400) {
       const line = `${REASON[status] ?? 'Error'}: ${path}`;
       if (status >= 500) request.log.error({ status_code: status }, line);
       else request.log.warn({ status_code: status }, line);
     }
+  }
+
+  // The same line pino writes through request.log (level, time, bindings, request id, fields,
+  // message), built in one template: two lines per request made logging a quarter of the CPU
+  // of a detail request, most of it in pino's per-request child logger and generic serializer.
+  #fast(): boolean {
+    return this.#destination !== undefined && (this.#logger as Logger).isLevelEnabled('info');
+  }
+
+  #line(request: FastifyRequest, path: string, fields: string, message: string): void {
+    (this.#destination as { write(line: string): void }).write(
+      `{"level":"info"${isoTimeWithMicroseconds()}${this.#bindings},"request_id":${text(request.id)},"method":${text(request.method)},"path":${text(path)}${fields},"message":${text(message)}}\n`,
+    );
   }
 
   override streamError(error: ErrorLike, _request: FastifyRequest, reply: FastifyReply): void {

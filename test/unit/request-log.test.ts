@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
 import { test } from 'node:test';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { RequestLog } from '../../src/http/request-log.js';
+import { createLogger } from '../../src/logging.js';
 
 // The log controller's error hooks write the error's name, code and message, never its stack.
 test('stream, write-head and serializer errors are logged without a stack', () => {
@@ -37,4 +39,58 @@ test('stream, write-head and serializer errors are logged without a stack', () =
   for (const { fields } of lines) {
     for (const value of Object.values(fields)) assert.doesNotMatch(String(value), /\n\s+at /, 'no stack frames');
   }
+});
+
+// The request lines are written directly, not through pino: they must be exactly what pino writes.
+for (const workers of [1, 2]) {
+  test(`request lines written directly match pino's own lines (WORKERS=${workers})`, () => {
+    const written: string[] = [];
+    const stream = new Writable({
+      write(chunk, _encoding, done) {
+        written.push(String(chunk));
+        done();
+      },
+    });
+    const { logger } = createLogger({ logLevel: 'info', logFile: null, workers }, stream);
+    const controller = new RequestLog(logger);
+    const id = 'req-"quoted"\\id';
+    const url = '/api/items/"x"\u2028\u00e9\u0001/?q=1';
+    const child = logger.child({ request_id: id });
+    const request = { id, method: 'GET', url, log: child } as unknown as FastifyRequest;
+    const reply = { statusCode: 200, elapsedTime: 2.34567 } as unknown as FastifyReply;
+    controller.incomingRequest(request);
+    controller.requestCompleted(null, request, reply);
+    const path = '/api/items/"x"\u2028\u00e9\u0001/';
+    child.info({ method: 'GET', path }, `[REQUEST] GET ${path}`);
+    child.info({ method: 'GET', path, status_code: 200, duration_ms: 2.346 }, `[RESPONSE] GET ${path} - 200`);
+    assert.equal(written.length, 4);
+    const withoutTime = (line: string) => line.replace(/"time":"[^"]+"/, '"time":"T"');
+    assert.equal(withoutTime(written[0] as string), withoutTime(written[2] as string));
+    assert.equal(withoutTime(written[1] as string), withoutTime(written[3] as string));
+    assert.equal(JSON.parse(written[0] as string).request_id, id);
+    if (workers > 1) assert.equal(JSON.parse(written[0] as string).pid, process.pid);
+  });
+}
+
+test('with the level above info, no request line is written', () => {
+  const written: string[] = [];
+  const stream = new Writable({
+    write(chunk, _encoding, done) {
+      written.push(String(chunk));
+      done();
+    },
+  });
+  const { logger } = createLogger({ logLevel: 'warn', logFile: null }, stream);
+  const controller = new RequestLog(logger);
+  const request = { id: 'r', method: 'GET', url: '/api/items/', log: logger.child({ request_id: 'r' }) };
+  controller.incomingRequest(request as unknown as FastifyRequest);
+  controller.requestCompleted(
+    null,
+    request as unknown as FastifyRequest,
+    {
+      statusCode: 200,
+      elapsedTime: 1,
+    } as unknown as FastifyReply,
+  );
+  assert.deepEqual(written, []);
 });
