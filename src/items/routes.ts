@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest, onRequestHookHandler } from 'fastify';
 import { Type } from 'typebox';
 import { contentTypeOf, parseBody } from '../http/body.js';
 import { ApiError, methodNotAllowed, noItem } from '../http/errors.js';
@@ -35,21 +35,27 @@ export async function itemRoutes(app: FastifyInstance, options: ItemRoutesOption
   const idempotencyTtlMs = options.idempotencyTtlSeconds * 1000;
 
   // Every API answer, errors included, carries Allow; format and Accept are checked before anything else.
-  app.addHook('onRequest', (request, reply, done) => {
-    // The router lets `/api/items/:id` match `/api/items/` and `/api/items//` with an empty id:
-    // go by the path, which is the collection (405) or nothing (404).
-    const path = pathOf(request.url);
-    const routed = request.routeOptions.config.resource as Resource;
-    const resource = routed.pattern.test(path) ? routed : findResource(path);
-    if (!resource) return void sendNotFoundPage(reply);
-    reply.header('allow', resource.allow).header('vary', 'Accept, Cookie');
-    try {
-      negotiate((request.query as ItemQuery).format, request.headers.accept);
-    } catch (error) {
-      return done(error as Error);
-    }
-    if (resource !== routed) return done(methodNotAllowed(request.method, resource.allow));
-    done();
+  // A hook per route, which knows its resource (no request.routeOptions object per request).
+  const checkRequest =
+    (routed: Resource): onRequestHookHandler =>
+    (request, reply, done) => {
+      // The router lets `/api/items/:id` match `/api/items/` and `/api/items//` with an empty id:
+      // go by the path, which is the collection (405) or nothing (404).
+      const path = pathOf(request.url);
+      const resource = routed.pattern.test(path) ? routed : findResource(path);
+      if (!resource) return void sendNotFoundPage(reply);
+      reply.header('allow', resource.allow).header('vary', 'Accept, Cookie');
+      try {
+        negotiate((request.query as ItemQuery).format, request.headers.accept);
+      } catch (error) {
+        return done(error as Error);
+      }
+      if (resource !== routed) return done(methodNotAllowed(request.method, resource.allow));
+      done();
+    };
+  app.addHook('onRoute', (route) => {
+    const routed = route.config?.resource as Resource | undefined;
+    if (routed) route.onRequest = [checkRequest(routed), ...[route.onRequest ?? []].flat()];
   });
 
   const findItem = async (request: ItemRequest): Promise<ItemRecord> => {
