@@ -32,4 +32,13 @@ await build({
 });
 copyFileSync('scripts/server-loader.mjs', 'dist/server.js');
 rmSync('dist/server.js.map', { force: true }); // tsc's, for the src/server.ts the bundle replaces
-execFileSync(process.execPath, ['dist/server.js', '--write-code-cache'], { stdio: 'inherit' });
+// A clean environment: the shell's own settings (a PostgreSQL URL, an invalid RATE_LIMIT…) must
+// not reach the throwaway server. Without a cache the server still starts, only slower.
+try {
+  execFileSync(process.execPath, ['dist/server.js', '--write-code-cache'], {
+    stdio: 'inherit',
+    env: { PATH: process.env.PATH ?? '', ...(process.env.TMPDIR ? { TMPDIR: process.env.TMPDIR } : {}) },
+  });
+} catch (error) {
+  console.warn(`bundle: no code cache written (${error.message}); the server starts without one`);
+}
