@@ -1,4 +1,4 @@
-import { closeSync, mkdirSync, openSync, write } from 'node:fs';
+import { mkdirSync, openSync, write } from 'node:fs';
 import { dirname } from 'node:path';
 
 // Where the log batches go (logging.ts): a file descriptor written asynchronously, one write
@@ -9,7 +9,6 @@ const RETRY_MS = 10;
 
 export class LogSink {
   readonly #fd: number;
-  readonly #ownsFd: boolean;
   readonly #queue: Buffer[] = [];
   #writing = false;
   #failed = false;
@@ -17,18 +16,13 @@ export class LogSink {
 
   /** A sink on a file (created with its folder, appended to) or on an open descriptor. */
   static open(target: string | number): LogSink {
-    if (typeof target === 'number') return new LogSink(target, false);
+    if (typeof target === 'number') return new LogSink(target);
     mkdirSync(dirname(target), { recursive: true });
-    return new LogSink(openSync(target, 'a'), true);
+    return new LogSink(openSync(target, 'a'));
   }
 
-  private constructor(fd: number, ownsFd: boolean) {
+  private constructor(fd: number) {
     this.#fd = fd;
-    this.#ownsFd = ownsFd;
-  }
-
-  get failed(): boolean {
-    return this.#failed;
   }
 
   write(bytes: Buffer): void {
@@ -41,10 +35,6 @@ export class LogSink {
   drained(): Promise<void> {
     if (!this.#writing) return Promise.resolve();
     return new Promise((resolve) => this.#idle.push(resolve));
-  }
-
-  close(): void {
-    if (this.#ownsFd) closeSync(this.#fd);
   }
 
   #next(): void {

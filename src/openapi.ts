@@ -61,7 +61,8 @@ async function addDocsPage(app: FastifyInstance): Promise<void> {
     schemaHide: true,
   });
   const page = { schema: { hide: true } };
-  app.get('/api/docs', page, (_request, reply) => reply.type('text/html; charset=utf-8').send(DOCS_PAGE));
-  app.get('/api/docs/', page, (_request, reply) => reply.type('text/html; charset=utf-8').send(DOCS_PAGE));
+  for (const url of ['/api/docs', '/api/docs/']) {
+    app.get(url, page, (_request, reply) => reply.type('text/html; charset=utf-8').send(DOCS_PAGE));
+  }
   app.get('/api/docs/init.js', page, (_request, reply) => reply.type('text/javascript; charset=utf-8').send(DOCS_INIT));
 }

@@ -71,7 +71,7 @@ class GroupCommitDriver implements Driver {
   async releaseConnection(): Promise<void> {}
 
   async beginTransaction(connection: DatabaseConnection): Promise<void> {
-    while (this.#owner && this.#owner !== connection) await this.#ownerDone;
+    await this.waitTurn(connection as Connection);
     this.commitQueued();
     this.#owner = connection as Connection;
     this.#ownerDone = new Promise((resolve) => {
@@ -116,9 +116,16 @@ class GroupCommitDriver implements Driver {
     return this.#owner && this.#owner !== connection ? this.#ownerDone : undefined;
   }
 
+  /** Resolves once no other connection runs a transaction (the caller may then run at once). */
+  async waitTurn(connection: Connection): Promise<void> {
+    for (let busy = this.busyFor(connection); busy; busy = this.busyFor(connection)) await busy;
+  }
+
   execute(connection: Connection, query: CompiledQuery): PromiseLike<QueryResult<unknown>> | QueryResult<unknown> {
     const prepared = this.#prepare(query.sql);
     if (!prepared.groupable || this.#owner === connection) return run(prepared, query.parameters);
+    // No other connection's transaction is open here (the caller waited its turn), and
+    // beginTransaction commits the queue first: queued writes never meet a transaction.
     return new Promise((resolve, reject) => {
       if (this.#queue.length === 0) setImmediate(() => this.commitQueued());
       this.#queue.push({ prepared, parameters: query.parameters, resolve, reject });
@@ -132,7 +139,7 @@ class GroupCommitDriver implements Driver {
   /** Runs the queued writes in one transaction (a single one on its own) and settles them. */
   commitQueued(): void {
     const batch = this.#queue;
-    if (batch.length === 0 || this.#owner) return;
+    if (batch.length === 0) return;
     this.#queue = [];
     if (batch.length === 1) {
       const [write] = batch as [QueuedWrite];
@@ -171,7 +178,6 @@ class GroupCommitDriver implements Driver {
   #endTransaction(): void {
     this.#owner = undefined;
     this.#endOwnership();
-    if (this.#queue.length > 0) setImmediate(() => this.commitQueued());
   }
 
   #prepare(sql: string): Prepared {
@@ -203,7 +209,7 @@ class Connection implements DatabaseConnection {
 
   async *streamQuery<R>(query: CompiledQuery): AsyncIterableIterator<QueryResult<R>> {
     if (!SelectQueryNode.is(query.query)) throw new Error('SQLite can stream only SELECT queries');
-    for (let busy = this.#driver.busyFor(this); busy; busy = this.#driver.busyFor(this)) await busy;
+    await this.#driver.waitTurn(this);
     for (const row of this.#driver.prepareForIteration(query.sql).iterate(query.parameters)) {
       yield { rows: [row as R] };
     }
