@@ -40,12 +40,23 @@ export interface Database {
   /** Connections of the pool (SQLite: the one connection). */
   poolStats(): { total: number; idle: number; waiting: number };
   close(): Promise<void>;
+  /** SQLite: runs a compiled read at once when nothing holds the connection (sqlite-driver.ts). */
+  readNow?: ReadNow;
 }
+
+export type ReadNow = (sql: string, parameters: readonly unknown[]) => unknown[] | undefined;
 
 export async function openDatabase(config: DatabaseConfig): Promise<Database> {
   if (config.kind === 'sqlite') {
-    const db = new Kysely<Tables>({ dialect: sqliteDialect(config.path) });
-    return { db, kind: 'sqlite', poolStats: () => ({ total: 1, idle: 1, waiting: 0 }), close: () => db.destroy() };
+    const dialect = sqliteDialect(config.path);
+    const db = new Kysely<Tables>({ dialect });
+    return {
+      db,
+      kind: 'sqlite',
+      poolStats: () => ({ total: 1, idle: 1, waiting: 0 }),
+      close: () => db.destroy(),
+      readNow: (sql, parameters) => dialect.readNow(sql, parameters),
+    };
   }
   // Loaded only for PostgreSQL: initialising pg costs tens of milliseconds of a SQLite cold start.
   const { default: pgModule } = await import('pg');

@@ -37,15 +37,24 @@ interface QueuedWrite {
 }
 
 export class GroupCommitSqliteDialect extends SqliteDialect {
-  readonly #database: SqliteDatabase.Database;
+  readonly #driver: GroupCommitDriver;
 
   constructor(database: SqliteDatabase.Database) {
     super({ database });
-    this.#database = database;
+    this.#driver = new GroupCommitDriver(database);
   }
 
   override createDriver(): Driver {
-    return new GroupCommitDriver(this.#database);
+    return this.#driver;
+  }
+
+  /**
+   * Runs a read-only statement at once, past Kysely's connection hand-off (promises, a provider
+   * per query), which costs more than a point lookup. Undefined when it cannot run now: the
+   * statement writes, or a transaction holds the connection (its uncommitted rows must not leak).
+   */
+  readNow(sql: string, parameters: readonly unknown[]): unknown[] | undefined {
+    return this.#driver.readNow(sql, parameters);
   }
 }
 
@@ -130,6 +139,12 @@ class GroupCommitDriver implements Driver {
       if (this.#queue.length === 0) setImmediate(() => this.commitQueued());
       this.#queue.push({ prepared, parameters: query.parameters, resolve, reject });
     });
+  }
+
+  readNow(sql: string, parameters: readonly unknown[]): unknown[] | undefined {
+    if (this.#owner) return undefined;
+    const prepared = this.#prepare(sql);
+    return prepared.statement.reader ? prepared.statement.all(parameters) : undefined;
   }
 
   prepareForIteration(sql: string): Statement {

@@ -20,7 +20,8 @@ function open(t: TestContext) {
   // No checkpoints, so the write-ahead log only grows: its size counts what was committed.
   sqlite.pragma('wal_autocheckpoint = 0');
   sqlite.exec('create table t (id integer primary key, v text not null)');
-  const db = new Kysely<Tables>({ dialect: new GroupCommitSqliteDialect(sqlite) });
+  const dialect = new GroupCommitSqliteDialect(sqlite);
+  const db = new Kysely<Tables>({ dialect });
   const other = new SqliteDatabase(path);
   t.after(async () => {
     other.close();
@@ -32,7 +33,7 @@ function open(t: TestContext) {
   const frameSize = 24 + (sqlite.pragma('page_size', { simple: true }) as number);
   const frames = () => (statSync(`${path}-wal`).size - 32) / frameSize;
   const rows = () => other.prepare('select id, v from t order by id').all();
-  return { db, frames, rows };
+  return { db, dialect, frames, rows };
 }
 
 describe('SQLite group commit driver', () => {
@@ -133,6 +134,32 @@ describe('SQLite group commit driver', () => {
       rows().map((row) => (row as { id: number }).id),
       [1, 2, 3],
     );
+  });
+
+  test('readNow runs a read at once, but never a write, nor while a transaction holds the connection', async (t) => {
+    const { db, dialect, rows } = open(t);
+    await db.insertInto('t').values({ id: 1, v: 'one' }).execute();
+    assert.deepEqual(dialect.readNow('select v from t where id = ?', [1]), [{ v: 'one' }]);
+    assert.equal(dialect.readNow("insert into t (id, v) values (2, 'two')", []), undefined);
+    assert.deepEqual(rows(), [{ id: 1, v: 'one' }], 'the write was declined, not run');
+
+    let release = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const transaction = db.transaction().execute(async (trx) => {
+      await trx.updateTable('t').set({ v: 'uncommitted' }).where('id', '=', 1).execute();
+      await held;
+    });
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(
+      dialect.readNow('select v from t where id = ?', [1]),
+      undefined,
+      'declined: it would see "uncommitted"',
+    );
+    release();
+    await transaction;
+    assert.deepEqual(dialect.readNow('select v from t where id = ?', [1]), [{ v: 'uncommitted' }]);
   });
 
   test('select queries stream row by row; other statements cannot', async (t) => {
