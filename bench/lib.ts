@@ -1,5 +1,14 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { createReadStream, existsSync, mkdirSync, openSync, statSync, truncateSync } from 'node:fs';
+import {
+  createReadStream,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  truncateSync,
+} from 'node:fs';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -36,6 +45,36 @@ export const LOAD_CPU = String(Math.max(0, NPROC - 1));
 /** Pins this process (every thread: autocannon runs here) to the load core, or unpins it. */
 export function pinSelf(cpus: string): void {
   if (HAS_TASKSET) execFileSync('taskset', ['-a', '-p', '-c', cpus, String(process.pid)], { stdio: 'ignore' });
+}
+
+/**
+ * Moves every running process named `command` (a local database server) onto `cpus`, as RDS
+ * runs on other machines than the service: otherwise it preempts the pinned server and inflates
+ * the server's CPU per request. Returns a function that gives each process its old CPUs back.
+ * Without taskset, or for a process this user may not move, nothing changes.
+ */
+export function pinCommand(command: string, cpus: string): () => void {
+  if (!HAS_TASKSET) return () => {};
+  const moved: Array<{ pid: string; before: string }> = [];
+  for (const pid of readdirSync('/proc').filter((entry) => /^\d+$/.test(entry))) {
+    try {
+      if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() !== command) continue;
+      const before = execFileSync('taskset', ['-c', '-p', pid], { encoding: 'utf8' }).split(':').at(-1)?.trim();
+      execFileSync('taskset', ['-a', '-c', '-p', cpus, pid], { stdio: 'ignore' });
+      if (before) moved.push({ pid, before });
+    } catch {
+      // gone meanwhile, or not ours to move
+    }
+  }
+  return () => {
+    for (const { pid, before } of moved) {
+      try {
+        execFileSync('taskset', ['-a', '-c', '-p', before, pid], { stdio: 'ignore' });
+      } catch {
+        // gone meanwhile
+      }
+    }
+  };
 }
 
 export async function freePort(): Promise<number> {

@@ -16,6 +16,7 @@ import {
   measure,
   median,
   NPROC,
+  pinCommand,
   pinSelf,
   postgresSeeder,
   ROOT,
@@ -107,6 +108,9 @@ type Backend = 'sqlite' | 'postgres';
 let postgres: { admin: string; url: string; name: string } | undefined;
 if (!args['no-postgres']) postgres = await createPostgresDatabase();
 const backends: Backend[] = postgres ? ['sqlite', 'postgres'] : ['sqlite'];
+// A local PostgreSQL server runs on the load core, off the pricebook core (RDS is another machine).
+const local = postgres && ['127.0.0.1', 'localhost', '[::1]'].includes(new URL(postgres.url).hostname);
+const unpinPostgres = local && LOAD_CPU !== SERVER_CPU ? pinCommand('postgres', LOAD_CPU) : () => {};
 
 async function createPostgresDatabase() {
   const client = new pg.Client({ connectionString: POSTGRES_ADMIN_URL, connectionTimeoutMillis: 2000 });
@@ -266,6 +270,7 @@ try {
     process.exitCode = 1;
   }
 } finally {
+  unpinPostgres();
   await dropPostgresDatabase().catch((error) => log(`could not drop the bench database: ${error.message}`));
   rmSync(tmp, { recursive: true, force: true });
 }
@@ -477,7 +482,8 @@ function checkTargets(rows: Row[], extras: Extras | undefined) {
       met: coldStart.freshDbMs < 500,
     });
     targets.push({
-      name: 'WORKERS=2 ÷ WORKERS=1 req/s, detail',
+      // Two workers can only double throughput with two cores of their own beside the load's.
+      name: `WORKERS=2 ÷ WORKERS=1 req/s, detail${NPROC < 3 ? ` (not measurable here: ${NPROC} cores for 2 workers and the load generator; needs 3)` : ''}`,
       value: workers.ratio,
       target: '≥ 1.7',
       met: workers.ratio >= 1.7,
