@@ -144,7 +144,8 @@ class GroupCommitDriver implements Driver {
   readNow(sql: string, parameters: readonly unknown[]): unknown[] | undefined {
     if (this.#owner) return undefined;
     const prepared = this.#prepare(sql);
-    return prepared.statement.reader ? prepared.statement.all(parameters) : undefined;
+    // `reader` is also true of INSERT … RETURNING: writes go through the group commit instead.
+    return prepared.statement.reader && !prepared.groupable ? prepared.statement.all(parameters) : undefined;
   }
 
   prepareForIteration(sql: string): Statement {

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import type { KyselyPlugin } from 'kysely';
+import { type KyselyPlugin, sql } from 'kysely';
 import { openDatabase } from '../../src/db/database.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
 import { createItemStore, STALE } from '../../src/items/store.js';
@@ -64,4 +65,31 @@ test('hot store queries compile once per shape and stay correct', async (t) => {
     (await store.list({ search: ['pe'] })).map((item) => item.id),
     [1],
   );
+});
+
+// With the driver's direct read path (readNow), cached reads skip Kysely's executor; writes, even
+// those with RETURNING, must still go through the group commit: one commit for a turn's writes.
+test('with readNow, cached reads run directly and cached writes still share one commit', async (t) => {
+  const path = join(tempDir(t), 'db.sqlite3');
+  const database = await openDatabase({ kind: 'sqlite', path });
+  t.after(() => database.close());
+  await migrateToLatest(database);
+  const store = createItemStore(database.db, 'sqlite', database.readNow);
+  await store.create({ product: 'Warm', price: 1 }); // compiles the shape: later creates are cached
+  await store.update(1, { product: 'Warm', price: 2 });
+  const walSize = () => statSync(`${path}-wal`).size;
+  const before = walSize();
+  const created = await Promise.all(Array.from({ length: 10 }, (_, i) => store.create({ product: 'Pear', price: i })));
+  const updated = await Promise.all(created.map((item) => store.update(item.id, { product: 'Pear', price: 99 })));
+  const pageSize = (await sql<{ page_size: number }>`pragma page_size`.execute(database.db)).rows[0]?.page_size ?? 0;
+  const frames = (walSize() - before) / (24 + pageSize);
+  assert.ok(
+    frames <= 8,
+    `twenty writes in two turns wrote ${frames} WAL frames; one commit per write writes 20 or more`,
+  );
+  assert.deepEqual(
+    updated.map((item) => item && typeof item === 'object' && [item.price, item.version]),
+    Array.from({ length: 10 }, () => [99, 2]),
+  );
+  assert.deepEqual(await store.get(created[9]?.id ?? 0), { id: 11, product: 'Pear', price: 99, version: 2 });
 });

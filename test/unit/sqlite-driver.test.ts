@@ -141,7 +141,9 @@ describe('SQLite group commit driver', () => {
     await db.insertInto('t').values({ id: 1, v: 'one' }).execute();
     assert.deepEqual(dialect.readNow('select v from t where id = ?', [1]), [{ v: 'one' }]);
     assert.equal(dialect.readNow("insert into t (id, v) values (2, 'two')", []), undefined);
-    assert.deepEqual(rows(), [{ id: 1, v: 'one' }], 'the write was declined, not run');
+    assert.equal(dialect.readNow("insert into t (id, v) values (3, 'three') returning id", []), undefined);
+    assert.equal(dialect.readNow("update t set v = 'changed' returning id", []), undefined);
+    assert.deepEqual(rows(), [{ id: 1, v: 'one' }], 'the writes were declined, not run');
 
     let release = () => {};
     const held = new Promise<void>((resolve) => {
