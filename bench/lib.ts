@@ -59,7 +59,13 @@ export function pinCommand(command: string, cpus: string): () => void {
   for (const pid of readdirSync('/proc').filter((entry) => /^\d+$/.test(entry))) {
     try {
       if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() !== command) continue;
-      const before = execFileSync('taskset', ['-c', '-p', pid], { encoding: 'utf8' }).split(':').at(-1)?.trim();
+      const before = execFileSync('taskset', ['-c', '-p', pid], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+      })
+        .split(':')
+        .at(-1)
+        ?.trim();
       execFileSync('taskset', ['-a', '-c', '-p', cpus, pid], { stdio: 'ignore' });
       if (before) moved.push({ pid, before });
     } catch {
