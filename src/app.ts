@@ -68,7 +68,7 @@ export async function buildApp(config: Config, { database, logger }: AppDeps): P
   await addWebPage(app);
   await app.register(healthRoutes, { db: database.db });
   await app.register(itemRoutes, {
-    store: createItemStore(database.db, database.kind, database.readNow),
+    store: createItemStore(database.db, database.kind, database.directRead),
     idempotencyTtlSeconds: config.idempotencyTtlSeconds,
     pageMaxLimit: config.pageMaxLimit,
   });

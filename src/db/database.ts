@@ -40,11 +40,19 @@ export interface Database {
   /** Connections of the pool (SQLite: the one connection). */
   poolStats(): { total: number; idle: number; waiting: number };
   close(): Promise<void>;
-  /** SQLite: runs a compiled read at once when nothing holds the connection (sqlite-driver.ts). */
-  readNow?: ReadNow;
+  /**
+   * Runs compiled SQL that only reads, past Kysely's executor (a connection provider and several
+   * promises per query, more than a point lookup costs). Undefined when the statement must go
+   * through Kysely: it writes, or (SQLite) a transaction holds the connection. It skips Kysely
+   * plugins: only for this plugin-free instance.
+   */
+  directRead: DirectRead;
 }
 
-export type ReadNow = (sql: string, parameters: readonly unknown[]) => unknown[] | undefined;
+/** Rows at once (SQLite), rows later (PostgreSQL), or undefined: use Kysely instead. */
+export type DirectRead = (sql: string, parameters: readonly unknown[]) => unknown[] | Promise<unknown[]> | undefined;
+
+const SELECT = /^\s*select\b/i;
 
 export async function openDatabase(config: DatabaseConfig): Promise<Database> {
   if (config.kind === 'sqlite') {
@@ -55,18 +63,18 @@ export async function openDatabase(config: DatabaseConfig): Promise<Database> {
       kind: 'sqlite',
       poolStats: () => ({ total: 1, idle: 1, waiting: 0 }),
       close: () => db.destroy(),
-      readNow: (sql, parameters) => dialect.readNow(sql, parameters),
+      directRead: (sql, parameters) => dialect.readNow(sql, parameters),
     };
   }
   // Loaded only for PostgreSQL: initialising pg costs tens of milliseconds of a SQLite cold start.
   const { default: pgModule } = await import('pg');
   const pool = postgresPool(pgModule, config);
-  const db = new Kysely<Tables>({
-    dialect: new PostgresDialect({ pool: withQueryDeadline(pool, config.statementTimeoutMs) }),
-  });
+  const guarded = withQueryDeadline(pool, config.statementTimeoutMs);
+  const db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool: guarded }) });
   return {
     db,
     kind: 'postgres',
+    directRead: (sql, parameters) => (SELECT.test(sql) ? queryOnce(guarded, sql, parameters) : undefined),
     poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     close: () => db.destroy(),
   };
@@ -131,6 +139,16 @@ function withQueryDeadline(pool: pg.Pool, statementTimeoutMs: number): PostgresP
       return guarded as unknown as PostgresPoolClient;
     },
   };
+}
+
+/** One query on a pooled connection, as Kysely's driver runs it (with the deadline). */
+async function queryOnce(pool: PostgresPool, sql: string, parameters: readonly unknown[]): Promise<unknown[]> {
+  const client = await pool.connect();
+  try {
+    return (await client.query(sql, parameters)).rows;
+  } finally {
+    client.release();
+  }
 }
 
 const INT8_OID = 20;

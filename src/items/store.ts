@@ -1,5 +1,5 @@
 import { CompiledQuery, type Kysely, type SelectQueryBuilder, sql } from 'kysely';
-import type { DatabaseKind, Db, ReadNow, Tables } from '../db/database.js';
+import type { DatabaseKind, Db, DirectRead, Tables } from '../db/database.js';
 import { createQueryCache } from '../db/query-cache.js';
 import { searchForm } from '../db/search-form.js';
 import type { ItemFields } from './schema.js';
@@ -63,8 +63,8 @@ const filterParameters = (filter: ItemFilter): unknown[] => [
 const filterShape = (filter: ItemFilter) =>
   `${filter.product !== undefined}:${filter.search?.length ?? 0}:${filter.priceMin !== undefined}:${filter.priceMax !== undefined}`;
 
-export function createItemStore(db: Db, kind: DatabaseKind, readNow?: ReadNow) {
-  const cached = createQueryCache(db as Kysely<unknown>, readNow);
+export function createItemStore(db: Db, kind: DatabaseKind, directRead?: DirectRead) {
+  const cached = createQueryCache(db as Kysely<unknown>, directRead);
   // Order text by code point on both databases: SQLite's BINARY collation does; PostgreSQL's
   // database collation may not, so ask for "C" explicitly.
   const productOrder = kind === 'postgres' ? sql`product collate "C"` : sql`product`;
@@ -99,7 +99,7 @@ export function createItemStore(db: Db, kind: DatabaseKind, readNow?: ReadNow) {
   return {
     async changeToken(): Promise<string | undefined> {
       if (kind !== 'sqlite') return undefined;
-      const rows = (readNow?.(DATA_VERSION.sql, []) ??
+      const rows = ((await directRead?.(DATA_VERSION.sql, [])) ??
         (await db.executeQuery<{ data_version: number }>(DATA_VERSION)).rows) as Array<{ data_version: number }>;
       return `${rows[0]?.data_version}:${localWrites}`;
     },

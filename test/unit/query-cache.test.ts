@@ -3,10 +3,10 @@ import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { type KyselyPlugin, sql } from 'kysely';
-import { openDatabase } from '../../src/db/database.js';
+import { type DirectRead, openDatabase } from '../../src/db/database.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
 import { createItemStore, STALE } from '../../src/items/store.js';
-import { tempDir } from '../helpers/backends.js';
+import { createPostgresDatabase, postgresAvailable, tempDir } from '../helpers/backends.js';
 
 // The hot queries are compiled once per shape (src/db/query-cache.ts). A plugin counts how often
 // Kysely compiles: the second call of each shape must not compile again, and give right results.
@@ -67,14 +67,14 @@ test('hot store queries compile once per shape and stay correct', async (t) => {
   );
 });
 
-// With the driver's direct read path (readNow), cached reads skip Kysely's executor; writes, even
+// With the direct read path (directRead), cached reads skip Kysely's executor; writes, even
 // those with RETURNING, must still go through the group commit: one commit for a turn's writes.
-test('with readNow, cached reads run directly and cached writes still share one commit', async (t) => {
+test('with directRead on SQLite, cached reads run directly and cached writes still share one commit', async (t) => {
   const path = join(tempDir(t), 'db.sqlite3');
   const database = await openDatabase({ kind: 'sqlite', path });
   t.after(() => database.close());
   await migrateToLatest(database);
-  const store = createItemStore(database.db, 'sqlite', database.readNow);
+  const store = createItemStore(database.db, 'sqlite', database.directRead);
   await store.create({ product: 'Warm', price: 1 }); // compiles the shape: later creates are cached
   await store.update(1, { product: 'Warm', price: 2 });
   const walSize = () => statSync(`${path}-wal`).size;
@@ -92,4 +92,39 @@ test('with readNow, cached reads run directly and cached writes still share one 
     Array.from({ length: 10 }, () => [99, 2]),
   );
   assert.deepEqual(await store.get(created[9]?.id ?? 0), { id: 11, product: 'Pear', price: 99, version: 2 });
+});
+
+test('directRead on PostgreSQL answers a select, declines a write, and the store gives the same items', {
+  skip: !postgresAvailable && 'PostgreSQL is not reachable',
+}, async (t) => {
+  const { url, drop } = await createPostgresDatabase();
+  t.after(drop);
+  const database = await openDatabase({
+    kind: 'postgres',
+    url,
+    poolSize: 2,
+    statementTimeoutMs: 5000,
+    connectTimeoutMs: 5000,
+  });
+  t.after(() => database.close());
+  await migrateToLatest(database);
+  assert.equal(database.directRead("insert into items (product, price) values ('x', 1)", []), undefined);
+  assert.deepEqual(await database.directRead('select count(*)::int as n from items where price > $1', [0]), [{ n: 0 }]);
+  let directReads = 0;
+  const counted: DirectRead = (sql, parameters) => {
+    const rows = database.directRead(sql, parameters);
+    if (rows) directReads++;
+    return rows;
+  };
+  const direct = createItemStore(database.db, 'postgres', counted);
+  const throughKysely = createItemStore(database.db, 'postgres');
+  const created = await direct.create({ product: 'Fig', price: 3 });
+  assert.deepEqual(created, { id: 1, product: 'Fig', price: 3, version: 1 });
+  for (let i = 0; i < 2; i++) {
+    // from the second call of a shape on, the read is cached and takes the direct path
+    assert.deepEqual(await direct.get(1), created);
+    assert.deepEqual(await direct.get(1, { product: 'Pear' }), undefined);
+    assert.deepEqual(await direct.get(1), await throughKysely.get(1));
+  }
+  assert.equal(directReads, 4, 'every get after the first of its shape ran directly; the create did not');
 });
