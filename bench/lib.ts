@@ -388,6 +388,8 @@ export interface Measurement {
   non2xx: number;
   cpuSeconds: number;
   reqPerCpuSecond: number;
+  /** CPU of this process (the load generator) per request during the run, µs. */
+  loadCpuPerRequestUs: number;
   peakRssMB: number;
   /** CPU seconds of the PostgreSQL server processes during the run (information only). */
   postgresCpuSeconds?: number;
@@ -416,7 +418,9 @@ export async function measure(
   const sampler = rssSampler(server.pid);
   const cpuBefore = cpuSnapshot(server.pid);
   const pgBefore = options.postgres ? cpuOfCommand('postgres') : 0;
+  const loadBefore = process.cpuUsage();
   const result: Result = await autocannon({ ...common, duration: load.duration });
+  const loadCpu = process.cpuUsage(loadBefore);
   const cpu = cpuDelta(cpuBefore, cpuSnapshot(server.pid));
   const pgCpu = options.postgres ? cpuOfCommand('postgres') - pgBefore : undefined;
   const peakRssMB = sampler.stop();
@@ -430,6 +434,7 @@ export async function measure(
     non2xx: result.non2xx,
     cpuSeconds: cpu,
     reqPerCpuSecond: cpu > 0 ? total / cpu : 0,
+    loadCpuPerRequestUs: total > 0 ? (loadCpu.user + loadCpu.system) / total : 0,
     peakRssMB,
   };
   if (pgCpu !== undefined) measurement.postgresCpuSeconds = pgCpu;

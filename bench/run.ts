@@ -339,8 +339,14 @@ async function runExtras() {
     workers1ReqPerCpuSecond: median(perWorkers['1'].map((m) => m.reqPerCpuSecond)),
     workers2ReqPerCpuSecond: median(perWorkers['2'].map((m) => m.reqPerCpuSecond)),
     workers2PeakRssMB: median(perWorkers['2'].map((m) => m.peakRssMB)),
+    // The load generator shares the machine: what it needs per request bounds what any number
+    // of workers can serve here (all cores ÷ (server + load generator CPU per request)).
+    loadCpuPerRequestUs: median(perWorkers['1'].map((m) => m.loadCpuPerRequestUs)),
+    machineBoundRatio: Number.NaN,
     errorsAndNon2xx: [...perWorkers['1'], ...perWorkers['2']].reduce((sum, m) => sum + m.errors + m.non2xx, 0),
   };
+  workers.machineBoundRatio =
+    (NPROC * 1e6) / (1e6 / workers.workers1ReqPerCpuSecond + workers.loadCpuPerRequestUs) / workers.workers1Rps;
   log(`WORKERS=2 / WORKERS=1 on detail: ${fmt(workers.ratio, 2)}×`);
 
   // Streaming: one GET /api/items/ of N items on a fresh pinned server; peak RSS and time.
@@ -482,8 +488,8 @@ function checkTargets(rows: Row[], extras: Extras | undefined) {
       met: coldStart.freshDbMs < 500,
     });
     targets.push({
-      // Two workers can only double throughput with two cores of their own beside the load's.
-      name: `WORKERS=2 ÷ WORKERS=1 req/s, detail${NPROC < 3 ? ` (not measurable here: ${NPROC} cores for 2 workers and the load generator; needs 3)` : ''}`,
+      // Two workers can only show 1.7× where the cores suffice for them and the load generator.
+      name: `WORKERS=2 ÷ WORKERS=1 req/s, detail${workers.machineBoundRatio < 1.7 ? ` (not measurable here: ${NPROC} cores allow at most ${fmt(workers.machineBoundRatio, 2)}×, see above)` : ''}`,
       value: workers.ratio,
       target: '≥ 1.7',
       met: workers.ratio >= 1.7,
@@ -539,7 +545,10 @@ function renderMarkdown(results: {
       '',
       `- Cold start to first \`/healthz\` 200 (SQLite, pinned): new database ${fmt(e.coldStart.freshDbMs)} ms, existing database ${fmt(e.coldStart.existingDbMs)} ms (median).`,
       `- Detail, unpinned: WORKERS=1 ${fmt(e.workers.workers1Rps)} req/s, WORKERS=2 ${fmt(e.workers.workers2Rps)} req/s → **${fmt(e.workers.ratio, 2)}×** ` +
-        `(req/CPU-s ${fmt(e.workers.workers1ReqPerCpuSecond)} vs ${fmt(e.workers.workers2ReqPerCpuSecond)}).`,
+        `(req/CPU-s ${fmt(e.workers.workers1ReqPerCpuSecond)} vs ${fmt(e.workers.workers2ReqPerCpuSecond)}). ` +
+        `The load generator needs ${fmt(e.workers.loadCpuPerRequestUs, 1)} µs of CPU per request, pricebook ` +
+        `${fmt(1e6 / e.workers.workers1ReqPerCpuSecond, 1)} µs: ${NPROC} cores can serve at most ` +
+        `${fmt(e.workers.machineBoundRatio, 2)}× the single worker's req/s here, with any number of workers.`,
       ...e.streaming.sizes.map(
         (s) =>
           `- List of ${fmt(s.items)} items (one GET, SQLite): ${fmt(s.ms)} ms, first byte after ${fmt(s.firstByteMs)} ms, ${fmt(s.bytes / 1e6, 1)} MB, peak RSS ${fmt(s.peakRssMB)} MB.`,
