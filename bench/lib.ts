@@ -1,14 +1,5 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import {
-  createReadStream,
-  existsSync,
-  mkdirSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  statSync,
-  truncateSync,
-} from 'node:fs';
+import { createReadStream, existsSync, mkdirSync, openSync, statSync, truncateSync } from 'node:fs';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -17,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import autocannon, { type Request, type RequestParams, type Result } from 'autocannon';
 import SqliteDatabase from 'better-sqlite3';
 import pg from 'pg';
-import { cpuDelta, cpuOfCommand, cpuSnapshot, rssSampler } from './proc.js';
+import { cpuDelta, cpuOfCommand, cpuSnapshot, pidsOf, rssSampler } from './proc.js';
 
 // Shared machinery of bench/run.ts and bench/profile.ts: starting and stopping servers (pinned to
 // a core with taskset when it exists), seeding each backend, running autocannon and measuring the
@@ -56,9 +47,8 @@ export function pinSelf(cpus: string): void {
 export function pinCommand(command: string, cpus: string): () => void {
   if (!HAS_TASKSET) return () => {};
   const moved: Array<{ pid: string; before: string }> = [];
-  for (const pid of readdirSync('/proc').filter((entry) => /^\d+$/.test(entry))) {
+  for (const pid of pidsOf(command).map(String)) {
     try {
-      if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() !== command) continue;
       const before = execFileSync('taskset', ['-c', '-p', pid], {
         encoding: 'utf8',
         stdio: ['ignore', 'pipe', 'ignore'],

@@ -100,11 +100,13 @@ export function rssSampler(root: number, everyMs = 50) {
 }
 
 /** CPU seconds of every process named `name` (e.g. the PostgreSQL server), for information. */
+/** The pids of every running process named `name` (its comm, e.g. `postgres`). */
+export function pidsOf(name: string): number[] {
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry) && read(`/proc/${entry}/comm`)?.trim() === name)
+    .map(Number);
+}
+
 export function cpuOfCommand(name: string): number {
-  let total = 0;
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    if (read(`/proc/${entry}/comm`)?.trim() === name) total += cpuSeconds(Number(entry));
-  }
-  return total;
+  return pidsOf(name).reduce((total, pid) => total + cpuSeconds(pid), 0);
 }

@@ -331,22 +331,22 @@ async function runExtras() {
     pinSelf(LOAD_CPU);
   }
   const rps1 = median(perWorkers['1'].map((m) => m.rps));
+  const reqPerCpuSecond1 = median(perWorkers['1'].map((m) => m.reqPerCpuSecond));
+  // The load generator shares the machine: what it needs per request bounds what any number of
+  // workers can serve here (all cores ÷ (server + load generator CPU per request)).
+  const loadCpuPerRequestUs = median(perWorkers['1'].map((m) => m.loadCpuPerRequestUs));
   const rps2 = median(perWorkers['2'].map((m) => m.rps));
   const workers = {
     workers1Rps: rps1,
     workers2Rps: rps2,
     ratio: median(perWorkers['2'].map((m, i) => m.rps / (perWorkers['1'][i]?.rps ?? Number.NaN))),
-    workers1ReqPerCpuSecond: median(perWorkers['1'].map((m) => m.reqPerCpuSecond)),
+    workers1ReqPerCpuSecond: reqPerCpuSecond1,
     workers2ReqPerCpuSecond: median(perWorkers['2'].map((m) => m.reqPerCpuSecond)),
     workers2PeakRssMB: median(perWorkers['2'].map((m) => m.peakRssMB)),
-    // The load generator shares the machine: what it needs per request bounds what any number
-    // of workers can serve here (all cores ÷ (server + load generator CPU per request)).
-    loadCpuPerRequestUs: median(perWorkers['1'].map((m) => m.loadCpuPerRequestUs)),
-    machineBoundRatio: Number.NaN,
+    loadCpuPerRequestUs,
+    machineBoundRatio: (NPROC * 1e6) / (1e6 / reqPerCpuSecond1 + loadCpuPerRequestUs) / rps1,
     errorsAndNon2xx: [...perWorkers['1'], ...perWorkers['2']].reduce((sum, m) => sum + m.errors + m.non2xx, 0),
   };
-  workers.machineBoundRatio =
-    (NPROC * 1e6) / (1e6 / workers.workers1ReqPerCpuSecond + workers.loadCpuPerRequestUs) / workers.workers1Rps;
   log(`WORKERS=2 / WORKERS=1 on detail: ${fmt(workers.ratio, 2)}×`);
 
   // Streaming: one GET /api/items/ of N items on a fresh pinned server; peak RSS and time.
