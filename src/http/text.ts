@@ -1,13 +1,40 @@
 // Python's notion of whitespace (str.strip / str.isspace), which DRF uses to trim and to decide
 // "blank". It differs from JavaScript's trim(): U+001C–U+001F and U+0085 are whitespace here,
-// U+FEFF is not.
+// U+FEFF is not. Everything here runs in one pass over the text: it reads whatever a client sends,
+// before any length check, so it must never backtrack.
 export const WHITESPACE_CLASS =
   '\\t\\n\\v\\f\\r\\x1c-\\x20\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000';
-const TRIM = new RegExp(`^[${WHITESPACE_CLASS}]+|[${WHITESPACE_CLASS}]+$`, 'g');
-const ALL_WHITESPACE = new RegExp(`^[${WHITESPACE_CLASS}]*$`);
 
-export const trimWhitespace = (text: string): string => text.replace(TRIM, '');
-export const isBlank = (text: string): boolean => ALL_WHITESPACE.test(text);
+export function isWhitespace(unit: number): boolean {
+  if (unit <= 0x20) return unit === 0x20 || (unit >= 0x09 && unit <= 0x0d) || (unit >= 0x1c && unit <= 0x1f);
+  if (unit < 0x85) return false;
+  return (
+    unit === 0x85 ||
+    unit === 0xa0 ||
+    unit === 0x1680 ||
+    (unit >= 0x2000 && unit <= 0x200a) ||
+    unit === 0x2028 ||
+    unit === 0x2029 ||
+    unit === 0x202f ||
+    unit === 0x205f ||
+    unit === 0x3000
+  );
+}
+
+export function trimWhitespace(text: string): string {
+  let start = 0;
+  let end = text.length;
+  while (start < end && isWhitespace(text.charCodeAt(start))) start++;
+  while (end > start && isWhitespace(text.charCodeAt(end - 1))) end--;
+  return start === 0 && end === text.length ? text : text.slice(start, end);
+}
+
+/** Whether the text has more than `max` code points, without counting past that. */
+export function hasMoreCodePoints(text: string, max: number): boolean {
+  if (text.length <= max) return false;
+  if (text.length > 2 * max) return true; // a code point is at most two UTF-16 units
+  return countCodePoints(text) > max;
+}
 
 export function countCodePoints(text: string): number {
   if (text.length <= 1) return text.length;

@@ -1,5 +1,5 @@
 import { ApiError } from '../http/errors.js';
-import { countCodePoints, firstLoneSurrogate, isBlank, trimWhitespace, WHITESPACE_CLASS } from '../http/text.js';
+import { firstLoneSurrogate, hasMoreCodePoints, trimWhitespace, WHITESPACE_CLASS } from '../http/text.js';
 import { type ItemFields, PRICE_MAX, PRICE_MIN, PRODUCT_MAX_LENGTH } from './schema.js';
 
 // The field rules of DRF's CharField and IntegerField, with DRF's exact messages and order
@@ -31,12 +31,11 @@ type Invalid = { errors: string[] };
 
 export function toProduct(value: unknown): string | Invalid {
   if (value === null) return { errors: [NULL] };
-  if (value === '' || (typeof value === 'string' && isBlank(value)))
-    return { errors: ['This field may not be blank.'] };
   if (typeof value !== 'string' && typeof value !== 'number') return { errors: ['Not a valid string.'] };
   const text = trimWhitespace(String(value));
+  if (text === '') return { errors: ['This field may not be blank.'] };
   const errors: string[] = [];
-  if (countCodePoints(text) > PRODUCT_MAX_LENGTH)
+  if (hasMoreCodePoints(text, PRODUCT_MAX_LENGTH))
     errors.push(`Ensure this field has no more than ${PRODUCT_MAX_LENGTH} characters.`);
   if (text.includes('\0')) errors.push('Null characters are not allowed.');
   const surrogate = firstLoneSurrogate(text);

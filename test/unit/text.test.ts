@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { countCodePoints, firstLoneSurrogate, isBlank, trimWhitespace, WHITESPACE_CLASS } from '../../src/http/text.js';
+import {
+  countCodePoints,
+  firstLoneSurrogate,
+  hasMoreCodePoints,
+  isWhitespace,
+  trimWhitespace,
+  WHITESPACE_CLASS,
+} from '../../src/http/text.js';
 
 // Python's str.isspace() over the BMP, as the contract lists it (§5.2).
 const PYTHON_WHITESPACE = new Set([
@@ -9,22 +16,37 @@ const PYTHON_WHITESPACE = new Set([
 ]);
 
 describe('text: whitespace, trimming, code points, surrogates', () => {
-  test('isBlank agrees with Python on every BMP code point', () => {
+  test('isWhitespace and trimming agree with Python on every BMP code point', () => {
     const wrong: string[] = [];
     for (let code = 0; code <= 0xffff; code++) {
       const c = String.fromCharCode(code);
-      if (isBlank(c) !== PYTHON_WHITESPACE.has(code)) wrong.push(code.toString(16));
-      if (isBlank(`${c}${c}`) !== PYTHON_WHITESPACE.has(code)) wrong.push(`${code.toString(16)} x2`);
+      if (isWhitespace(code) !== PYTHON_WHITESPACE.has(code)) wrong.push(code.toString(16));
+      if ((trimWhitespace(`${c}${c}`) === '') !== PYTHON_WHITESPACE.has(code)) wrong.push(`${code.toString(16)} x2`);
     }
     assert.deepEqual(wrong, []);
   });
 
-  test('isBlank: the empty string is blank, text is not', () => {
-    assert.equal(isBlank(''), true);
-    assert.equal(isBlank(' \u3000\t'), true);
-    assert.equal(isBlank(' a '), false);
-    assert.equal(isBlank('\ufeff'), false);
-    assert.equal(isBlank('\u200b'), false);
+  test('trimming takes time linear in the text, whatever whitespace it holds', () => {
+    // A backtracking regex took seconds on this: every inner run of whitespace was scanned again.
+    for (const inner of [' ', '\u3000', ' \t']) {
+      const text = `a${inner.repeat(1_000_000)}a`;
+      const started = performance.now();
+      assert.equal(trimWhitespace(` ${text}\n`), text);
+      assert.equal(trimWhitespace(inner.repeat(1_000_000)), '');
+      assert.ok(performance.now() - started < 50, `${JSON.stringify(inner)}: ${performance.now() - started} ms`);
+    }
+  });
+
+  test('hasMoreCodePoints stops counting past the limit', () => {
+    assert.equal(hasMoreCodePoints('a'.repeat(20), 20), false);
+    assert.equal(hasMoreCodePoints('a'.repeat(21), 20), true);
+    assert.equal(hasMoreCodePoints('😀'.repeat(20), 20), false);
+    assert.equal(hasMoreCodePoints('😀'.repeat(21), 20), true);
+    assert.equal(hasMoreCodePoints('\ud800'.repeat(21), 20), true, 'lone surrogates count one each');
+    const huge = '😀'.repeat(5_000_000);
+    const started = performance.now();
+    assert.equal(hasMoreCodePoints(huge, 20), true);
+    assert.ok(performance.now() - started < 5, 'not counted');
   });
 
   test('trimWhitespace removes exactly the contract whitespace at both ends', () => {
