@@ -11,25 +11,29 @@ import { copyFileSync, rmSync } from 'node:fs';
 import { build } from 'esbuild';
 
 rmSync('dist/server.cjs.cache', { force: true });
-await build({
-  entryPoints: ['src/server.ts'],
-  outfile: 'dist/server.cjs',
-  bundle: true,
-  minify: true,
-  sourcemap: true,
-  platform: 'node',
-  format: 'cjs',
-  target: 'node20',
-  external: ['better-sqlite3', 'pg-native'],
-  // The sources are ES modules: import.meta.url is the bundle's own URL.
-  define: { 'import.meta.url': '__bundleUrl' },
-  banner: { js: "var __bundleUrl = require('node:url').pathToFileURL(__filename).href;" },
-  // The bundle stays pure ASCII (the loader reads it as latin1, faster than UTF-8 decoding):
-  // licence comments go to dist/server.cjs.LEGAL.txt.
-  charset: 'ascii',
-  legalComments: 'external',
-  logLevel: 'warning',
-});
+const bundle = (entry, outfile) =>
+  build({
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    minify: true,
+    sourcemap: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    external: ['better-sqlite3', 'pg-native'],
+    // The sources are ES modules: import.meta.url is the bundle's own URL.
+    define: { 'import.meta.url': '__bundleUrl' },
+    banner: { js: "var __bundleUrl = require('node:url').pathToFileURL(__filename).href;" },
+    // The bundle stays pure ASCII (the loader reads it as latin1, faster than UTF-8 decoding):
+    // licence comments go to dist/server.cjs.LEGAL.txt.
+    charset: 'ascii',
+    legalComments: 'external',
+    logLevel: 'warning',
+  });
+await bundle('src/server.ts', 'dist/server.cjs');
+// The thread that parses large request bodies (src/http/body-thread.ts) loads it beside the bundle.
+await bundle('src/http/body-worker.ts', 'dist/body-worker.cjs');
 copyFileSync('scripts/server-loader.mjs', 'dist/server.js');
 rmSync('dist/server.js.map', { force: true }); // tsc's, for the src/server.ts the bundle replaces
 // A clean environment: the shell's own settings (a PostgreSQL URL, an invalid RATE_LIMIT…) must

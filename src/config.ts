@@ -77,7 +77,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     logFile: env.LOG_FILE === undefined ? 'logs/api_server.log' : env.LOG_FILE.trim() || null,
     migrateOnStart: bool('MIGRATE_ON_START', true),
     workers: int('WORKERS', 1, 1, 64),
-    bodyLimit: int('BODY_LIMIT', 10 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+    bodyLimit: int('BODY_LIMIT', 3 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     shutdownGraceMs: int('SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
     trustProxy: bool('TRUST_PROXY', false),
     requestTimeoutMs: int('REQUEST_TIMEOUT_MS', 30_000, 0, 3_600_000),

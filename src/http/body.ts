@@ -1,15 +1,26 @@
-import { isUtf8 } from 'node:buffer';
-import Busboy from 'busboy';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { ApiError, detail, unsupportedMediaType } from './errors.js';
+import { type BodyData, type MediaType, type ParseResult, parseBytes } from './body-parsers.js';
+import { BodyThread } from './body-thread.js';
+import { ApiError, unsupportedMediaType } from './errors.js';
 
 // DRF's parsers: JSON, form-urlencoded and multipart, chosen by media type (case-insensitive,
 // parameters ignored). Fastify hands every body over as raw bytes (see app.ts), so that parsing
 // happens here, after the item lookup, in the contract's order of errors (§5.1).
 
-export const PARSED_MEDIA_TYPES = ['application/json', 'application/x-www-form-urlencoded', 'multipart/form-data'];
+export type { BodyData } from './body-parsers.js';
 
-export type BodyData = Record<string, unknown>;
+export const PARSED_MEDIA_TYPES: MediaType[] = [
+  'application/json',
+  'application/x-www-form-urlencoded',
+  'multipart/form-data',
+];
+
+/**
+ * Bodies larger than this are parsed on a worker thread: parsing costs time linear in the size,
+ * but with a large constant for some shapes (hundreds of thousands of keys, deep nesting), and a
+ * body of several megabytes must not hold up every other request.
+ */
+export const IN_THREAD_BODY_BYTES = 64 * 1024;
 
 /**
  * Every body reaches the routes as raw bytes, whatever its media type (or none); parseBody reads it
@@ -22,6 +33,15 @@ export function addRawBodies(app: FastifyInstance): void {
     hideUnparsableContentType(request);
     done();
   });
+  const thread = new BodyThread();
+  app.decorate('bodyThread', thread);
+  app.addHook('onClose', () => thread.close());
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    bodyThread: BodyThread;
+  }
 }
 
 const HIDDEN_CONTENT_TYPE = Symbol('content-type');
@@ -44,62 +64,20 @@ function hideUnparsableContentType(request: FastifyRequest): void {
 export const contentTypeOf = (request: FastifyRequest): string | undefined =>
   (request as WithHiddenType)[HIDDEN_CONTENT_TYPE] ?? request.headers['content-type'];
 
-export async function parseBody(raw: unknown, contentType: string | undefined): Promise<BodyData> {
-  const bytes = Buffer.isBuffer(raw) ? raw : undefined;
+/**
+ * The request's body as an object holding the `fields` the route reads (body-parsers.ts), or the
+ * contract's 415/400 answer. An empty body is `{}`.
+ */
+export async function parseBody(request: FastifyRequest, fields: readonly string[]): Promise<BodyData> {
+  const bytes = Buffer.isBuffer(request.body) ? request.body : undefined;
   if (!bytes || bytes.length === 0) return {};
-  const mediaType = (contentType ?? '').split(';', 1)[0]?.trim().toLowerCase();
-  switch (mediaType) {
-    case 'application/json':
-      return toObject(parseJson(bytes), bytes);
-    case 'application/x-www-form-urlencoded':
-      return Object.fromEntries(new URLSearchParams(bytes.toString('utf8')));
-    case 'multipart/form-data':
-      return parseMultipart(bytes, contentType as string);
-    default:
-      throw unsupportedMediaType(contentType ?? '');
-  }
-}
-
-function parseJson(bytes: Buffer): unknown {
-  if (!isUtf8(bytes)) throw detail(400, 'JSON parse error - the body is not valid UTF-8');
-  if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) {
-    throw detail(400, 'JSON parse error - Unexpected UTF-8 BOM (decode using utf-8-sig)');
-  }
-  try {
-    return JSON.parse(bytes.toString('utf8'));
-  } catch (error) {
-    throw detail(400, `JSON parse error - ${(error as Error).message}`);
-  }
-}
-
-/** DRF names the kind of a non-object body by its Python type. */
-function toObject(value: unknown, bytes: Buffer): BodyData {
-  if (value !== null && typeof value === 'object' && !Array.isArray(value)) return value as BodyData;
-  if (value === null) throw new ApiError(400, { non_field_errors: ['No data provided'] });
-  let kind: string;
-  if (Array.isArray(value)) kind = 'list';
-  else if (typeof value === 'string') kind = 'str';
-  else if (typeof value === 'boolean') kind = 'bool';
-  else kind = /[.eE]/.test(bytes.toString('latin1')) ? 'float' : 'int';
-  throw new ApiError(400, { non_field_errors: [`Invalid data. Expected a dictionary, but got ${kind}.`] });
-}
-
-function parseMultipart(bytes: Buffer, contentType: string): Promise<BodyData> {
-  return new Promise((resolve, reject) => {
-    const fail = (error: unknown) => reject(detail(400, `Multipart form parse error - ${(error as Error).message}`));
-    let parser: Busboy.Busboy;
-    try {
-      parser = Busboy({ headers: { 'content-type': contentType }, limits: { fieldSize: bytes.length } });
-    } catch (error) {
-      return fail(error);
-    }
-    const fields: BodyData = Object.create(null);
-    parser.on('field', (name, value) => {
-      fields[name] = value;
-    });
-    parser.on('file', (_name, stream) => stream.resume());
-    parser.on('error', fail);
-    parser.on('close', () => resolve(fields));
-    parser.end(bytes);
-  });
+  const contentType = contentTypeOf(request) ?? '';
+  const mediaType = contentType.split(';', 1)[0]?.trim().toLowerCase() as MediaType;
+  if (!PARSED_MEDIA_TYPES.includes(mediaType)) throw unsupportedMediaType(contentType);
+  const result: ParseResult =
+    bytes.length <= IN_THREAD_BODY_BYTES
+      ? await parseBytes(bytes, mediaType, contentType, fields)
+      : await request.server.bodyThread.parse(bytes, mediaType, contentType, fields);
+  if ('failure' in result) throw new ApiError(result.failure.statusCode, result.failure.body);
+  return result.data;
 }

@@ -19,6 +19,9 @@ import { validateItem } from './validation.js';
 
 // The /api/ handlers, thin: negotiate → look up → parse → validate → store → reply.
 
+/** The body fields an item write reads. */
+const ITEM_INPUT_FIELDS = ['product', 'price'];
+
 type ItemRequest = FastifyRequest<{ Params: { id: string }; Querystring: ItemQuery }>;
 
 export interface ItemRoutesOptions {
@@ -81,14 +84,14 @@ export async function itemRoutes(app: FastifyInstance, options: ItemRoutesOption
     handler: async (request, reply) => {
       const key = idempotencyKeyOf(request.headers['idempotency-key']);
       if (key === undefined) {
-        const fields = validateItem(await parseBody(request.body, contentTypeOf(request)), false);
+        const fields = validateItem(await parseBody(request, ITEM_INPUT_FIELDS), false);
         const item = await store.create(fields as ItemFields);
         return reply.code(201).header('etag', itemEtag(item)).send(item);
       }
       const requestHash = hashRequest(contentTypeOf(request), request.body);
       const previous = await store.findResponse(key, idempotencyTtlMs);
       if (previous) return replay(reply, previous, requestHash);
-      const fields = validateItem(await parseBody(request.body, contentTypeOf(request)), false);
+      const fields = validateItem(await parseBody(request, ITEM_INPUT_FIELDS), false);
       const { item, stored } = await store.createOnce(
         fields as ItemFields,
         key,
@@ -120,7 +123,7 @@ export async function itemRoutes(app: FastifyInstance, options: ItemRoutesOption
       handler: async (request, reply) => {
         const item = await findItem(request as ItemRequest);
         const expected = expectedVersion(request.headers['if-match'], item);
-        const changes = validateItem(await parseBody(request.body, contentTypeOf(request)), method === 'PATCH');
+        const changes = validateItem(await parseBody(request, ITEM_INPUT_FIELDS), method === 'PATCH');
         const updated = await store.update(item.id, changes, expected);
         if (updated === STALE) throw preconditionFailed();
         if (!updated) throw noItem();

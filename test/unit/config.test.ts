@@ -24,7 +24,7 @@ describe('loadConfig', () => {
       logFile: 'logs/api_server.log',
       migrateOnStart: true,
       workers: 1,
-      bodyLimit: 10 * 1024 * 1024,
+      bodyLimit: 3 * 1024 * 1024,
       shutdownGraceMs: 10_000,
       trustProxy: false,
       requestTimeoutMs: 30_000,
