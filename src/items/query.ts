@@ -30,9 +30,11 @@ export function filterOf(query: ItemQuery): ItemFilter {
   else if (product !== '') filter.product = product;
 
   if (query.search !== undefined) {
-    if (query.search.includes('\0')) errors.search = ['Null characters are not allowed.'];
     const terms = searchTerms(query.search);
-    if (terms.length > 0) filter.search = terms;
+    if (query.search.includes('\0')) errors.search = ['Null characters are not allowed.'];
+    else if (terms.length > MAX_SEARCH_TERMS)
+      errors.search = [`Ensure this field has no more than ${MAX_SEARCH_TERMS} terms.`];
+    else if (terms.length > 0) filter.search = terms;
   }
   for (const [param, key] of [
     ['price_min', 'priceMin'],
@@ -40,23 +42,46 @@ export function filterOf(query: ItemQuery): ItemFilter {
   ] as const) {
     const raw = query[param] === undefined ? '' : trimWhitespace(query[param]);
     if (raw === '') continue;
-    if (!/^[+-]?\d{1,15}$/.test(raw)) errors[param] = ['A valid integer is required.'];
-    else filter[key] = Number(raw);
+    const value = filterInteger(raw);
+    if (typeof value === 'number') filter[key] = value;
+    else errors[param] = [value.error];
   }
   if (Object.keys(errors).length > 0) throw new ApiError(400, errors);
   return filter;
 }
 
+/** Distinct search terms a list may ask for: each one is a condition the database evaluates. */
+export const MAX_SEARCH_TERMS = 10;
+
+/** The range of the price column on both databases (PostgreSQL's `integer`). */
+const FILTER_MIN = -2147483648;
+const FILTER_MAX = 2147483647;
+
+/** A price bound as django-filter reads it; outside the column's range it is a 400, not a database error. */
+function filterInteger(raw: string): number | { error: string } {
+  if (!/^[+-]?\d+$/.test(raw)) return { error: 'A valid integer is required.' };
+  const value = Number(raw); // exact up to 2^53; past that it is out of range either way
+  if (value > FILTER_MAX) return { error: `Ensure this value is less than or equal to ${FILTER_MAX}.` };
+  if (value < FILTER_MIN) return { error: `Ensure this value is greater than or equal to ${FILTER_MIN}.` };
+  return value === 0 ? 0 : value;
+}
+
 const ORDERABLE = new Set(['id', 'product', 'price']);
 
-/** OrderingFilter: `price,-id`; unknown fields are dropped, as DRF does. */
+/**
+ * OrderingFilter: `price,-id`; unknown fields are dropped, as DRF does, and so is a field named
+ * again (the first mention wins: a later one could not change the order). So at most three terms.
+ */
 export function orderOf(query: ItemQuery): ItemOrder {
   if (!query.ordering) return [];
-  return query.ordering
-    .split(',')
-    .map((term) => term.trim())
-    .map((term) => ({ field: term.replace(/^-/, ''), descending: term.startsWith('-') }))
-    .filter((term): term is ItemOrder[number] => ORDERABLE.has(term.field));
+  const order: ItemOrder = [];
+  for (const raw of query.ordering.split(',')) {
+    const term = raw.trim();
+    const field = term.replace(/^-/, '');
+    if (!ORDERABLE.has(field) || order.some((known) => known.field === field)) continue;
+    order.push({ field: field as ItemOrder[number]['field'], descending: term.startsWith('-') });
+  }
+  return order;
 }
 
 /** LimitOffsetPagination, on only when `limit` is a positive integer (else the bare list, as DRF). */
@@ -68,8 +93,9 @@ export function pageOf(query: ItemQuery, maxLimit: number): Page | undefined {
 
 function positiveInteger(raw: string | undefined, strict: boolean): number | undefined {
   if (raw === undefined || !/^\s*\+?\d+\s*$/.test(raw)) return undefined;
-  const value = Number(raw);
-  if (!Number.isSafeInteger(value) || (strict && value === 0)) return undefined;
+  // Past 2^53 the number is larger than any count of rows: clamp it, so that the database gets an integer it holds.
+  const value = Math.min(Number(raw), Number.MAX_SAFE_INTEGER);
+  if (strict && value === 0) return undefined;
   return value;
 }
 
@@ -94,19 +120,20 @@ const TOKEN = /(?:[^\s'"]*(?:(?:"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')[^\s'"]*)+)|
 
 /**
  * DRF's SearchFilter terms (search_smart_split): a quoted phrase is one term, without its quotes;
- * other tokens are split on commas. Every term must occur. Quotes anywhere else are literal.
+ * other tokens are split on commas. Every term must occur, so a repeated one is dropped. Quotes
+ * anywhere else are literal.
  */
 export function searchTerms(search: string): string[] {
-  const terms: string[] = [];
+  const terms = new Set<string>();
   for (const [token] of search.matchAll(TOKEN)) {
     const term = token.replace(/^,+|,+$/g, '');
     const quote = term[0];
     if (term.length >= 2 && (quote === '"' || quote === "'") && term.at(-1) === quote) {
       const phrase = term.slice(1, -1).replace(/\\(.)/g, '$1');
-      if (phrase) terms.push(phrase);
+      if (phrase) terms.add(phrase);
     } else {
-      for (const part of term.split(',')) if (part.trim()) terms.push(part.trim());
+      for (const part of term.split(',')) if (part.trim()) terms.add(part.trim());
     }
   }
-  return terms;
+  return [...terms];
 }

@@ -29,3 +29,13 @@ test('the cache is bounded: oversized answers are not kept, the oldest go first'
   assert.equal(cache.get('small0', 'v'), undefined, 'at most 2048 entries');
   assert.deepEqual(cache.get('small2999', 'v'), list('[]'));
 });
+
+test('the cache drops the least recently used answer, not the oldest written', () => {
+  const cache = createListCache();
+  const body = 'z'.repeat(3 * 1024 * 1024);
+  for (let i = 0; i < 10; i++) cache.set(`k${i}`, 'v', list(body));
+  assert.ok(cache.get('k0', 'v'), 'k0 read: now the most recently used');
+  cache.set('k10', 'v', list(body));
+  assert.ok(cache.get('k0', 'v'), 'k0 kept');
+  assert.equal(cache.get('k1', 'v'), undefined, 'k1, the least recently used, went out');
+});

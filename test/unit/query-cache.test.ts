@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import { type KyselyPlugin, sql } from 'kysely';
 import { type DirectRead, openDatabase } from '../../src/db/database.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
+import { createQueryCache } from '../../src/db/query-cache.js';
 import { createItemStore, STALE } from '../../src/items/store.js';
 import { createPostgresDatabase, postgresAvailable, tempDir } from '../helpers/backends.js';
 
@@ -55,7 +56,7 @@ test('hot store queries compile once per shape and stay correct', async (t) => {
 
   const chunk = async () => {
     const chunks = [];
-    for await (const rows of store.listInChunks({ product: 'Apple' }, false, 10)) chunks.push(rows);
+    for await (const rows of store.listInChunks({ product: 'Apple' }, [], 10)) chunks.push(rows);
     return chunks;
   };
   const [c1, c2] = await twice(chunk);
@@ -127,4 +128,34 @@ test('directRead on PostgreSQL answers a select, declines a write, and the store
     assert.deepEqual(await direct.get(1), await throughKysely.get(1));
   }
   assert.equal(directReads, 4, 'every get after the first of its shape ran directly; the create did not');
+});
+
+// Shapes come from requests (filters, search terms): the cache must stay bounded, and a query
+// that fails must not leave its SQL behind.
+test('the query cache keeps only shapes whose query succeeded, and at most 256 of them', async (t) => {
+  const database = await openDatabase({ kind: 'sqlite', path: join(tempDir(t), 'db.sqlite3') });
+  t.after(() => database.close());
+  await migrateToLatest(database);
+  let compiles = 0;
+  const counter: KyselyPlugin = {
+    transformQuery: (args) => {
+      compiles++;
+      return args.node;
+    },
+    transformResult: async (args) => args.result,
+  };
+  const db = database.db.withPlugin(counter);
+  const run = createQueryCache(db as never);
+  const failing = () => db.selectFrom('no_such_table' as 'items').select('id');
+  await assert.rejects(run('bad', [], failing));
+  await assert.rejects(run('bad', [], failing));
+  assert.equal(compiles, 2, 'a failed query is compiled again: its SQL was not kept');
+
+  const byId = (id: number) => () => db.selectFrom('items').select('id').where('id', '=', id);
+  for (let i = 0; i < 300; i++) await run(`shape${i}`, [i], byId(i));
+  const afterFill = compiles;
+  await run('shape299', [299], byId(299));
+  assert.equal(compiles, afterFill, 'a recent shape is still cached');
+  await run('shape0', [0], byId(0));
+  assert.equal(compiles, afterFill + 1, 'the oldest shapes went out (256 kept)');
 });
