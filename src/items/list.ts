@@ -1,4 +1,5 @@
 import { Readable } from 'node:stream';
+import { setImmediate } from 'node:timers/promises';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { bodyEtag, isNotModified } from './etag.js';
 import { createListCache, type RenderedList } from './list-cache.js';
@@ -17,16 +18,10 @@ export function createListHandler(store: ItemStore, pageMaxLimit: number, origin
 
   /** The whole list, rendered; a stream when it is longer than one chunk (never whole in memory). */
   const readAll = async (filter: ItemFilter, order: ItemOrder): Promise<RenderedList | Readable> => {
-    const byId = order.length === 0 || order[0]?.field === 'id';
-    let rows: ItemRecord[];
-    if (byId) {
-      const chunks = store.listInChunks(filter, order[0]?.descending ?? false, LIST_CHUNK, STREAM_CHUNK);
-      const first = await chunks.next();
-      rows = first.done ? [] : first.value;
-      if (rows.length === LIST_CHUNK) return Readable.from(jsonArray(rows, chunks));
-    } else {
-      rows = await store.list(filter, order);
-    }
+    const chunks = store.listInChunks(filter, order, LIST_CHUNK, STREAM_CHUNK);
+    const first = await chunks.next();
+    const rows = first.done ? [] : first.value;
+    if (rows.length === LIST_CHUNK) return Readable.from(jsonArray(rows, chunks));
     const body = renderList(rows);
     return { body, etag: bodyEtag(body) };
   };
@@ -58,8 +53,24 @@ export function createListHandler(store: ItemStore, pageMaxLimit: number, origin
   };
 }
 
+/**
+ * The JSON array, rendered a slice at a time with a turn of the event loop between slices: a
+ * socket that takes every write at once (a fast client) must not let one list hold up every
+ * other request until its last row.
+ */
 async function* jsonArray(first: ItemRecord[], rest: AsyncIterable<ItemRecord[]>) {
-  yield `[${first.map(renderItem).join(',')}`;
-  for await (const chunk of rest) yield `,${chunk.map(renderItem).join(',')}`;
+  let separator = '[';
+  const slices = async function* (rows: ItemRecord[]) {
+    for (let start = 0; start < rows.length; start += STREAM_CHUNK) {
+      yield `${separator}${rows
+        .slice(start, start + STREAM_CHUNK)
+        .map(renderItem)
+        .join(',')}`;
+      separator = ',';
+      await setImmediate();
+    }
+  };
+  yield* slices(first);
+  for await (const chunk of rest) yield* slices(chunk);
   yield ']';
 }

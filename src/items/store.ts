@@ -60,6 +60,12 @@ const filterParameters = (filter: ItemFilter): unknown[] => [
   ...(filter.priceMin === undefined ? [] : [filter.priceMin]),
   ...(filter.priceMax === undefined ? [] : [filter.priceMax]),
 ];
+/** The order with id last (ties broken by ascending id), as every list is sorted. */
+const keysetOrder = (order: ItemOrder): ItemOrder => {
+  const idAt = order.findIndex((term) => term.field === 'id');
+  return idAt === -1 ? [...order, { field: 'id', descending: false }] : order.slice(0, idAt + 1);
+};
+
 const filterShape = (filter: ItemFilter) =>
   `${filter.product !== undefined}:${filter.search?.length ?? 0}:${filter.priceMin !== undefined}:${filter.priceMax !== undefined}`;
 
@@ -68,6 +74,45 @@ export function createItemStore(db: Db, kind: DatabaseKind, directRead?: DirectR
   // Order text by code point on both databases: SQLite's BINARY collation does; PostgreSQL's
   // database collation may not, so ask for "C" explicitly.
   const productOrder = kind === 'postgres' ? sql`product collate "C"` : sql`product`;
+  const column = (field: ItemOrder[number]['field']) => (field === 'product' ? productOrder : sql.ref(field));
+  /**
+   * Rows after `after` in the keyset order. In one direction it is a row-value comparison, which
+   * both databases answer with one seek of the (field, id) index. In mixed directions it is
+   * (a > x) or (a = x and b > y) …, led by the first field's bound so that the index still seeks
+   * to the right place (only rows tied with `after` on that field are read again).
+   */
+  const afterRow = (keys: ItemOrder, after: ItemRecord) => {
+    const [first] = keys as [ItemOrder[number]];
+    const columns = keys.map((key) => column(key.field));
+    const values = keys.map((key) => sql`${after[key.field]}`);
+    const beyond = (descending: boolean) => sql.raw(descending ? '<' : '>');
+    if (keys.every((key) => key.descending === first.descending)) {
+      return sql<boolean>`(${sql.join(columns)}) ${beyond(first.descending)} (${sql.join(values)})`;
+    }
+    const branches = keys.map((key, k) => {
+      const equal = keys.slice(0, k).map((_, j) => sql`${columns[j]} = ${values[j]}`);
+      return sql`(${sql.join([...equal, sql`${columns[k]} ${beyond(key.descending)} ${values[k]}`], sql` and `)})`;
+    });
+    const bound = sql.raw(first.descending ? '<=' : '>=');
+    return sql<boolean>`${columns[0]} ${bound} ${values[0]} and (${sql.join(branches, sql` or `)})`;
+  };
+  const readChunk = async (filter: ItemFilter, keys: ItemOrder, after: ItemRecord | undefined, size: number) => {
+    // In id order (the default list) the compiled query is kept (query-cache.ts).
+    if (keys.length === 1) {
+      const [{ descending }] = keys as [ItemOrder[number]];
+      const shape = `chunk:${filterShape(filter)}:${after !== undefined}:${descending}`;
+      const parameters = [...filterParameters(filter), ...(after === undefined ? [] : [after.id]), size];
+      return (await cached(shape, parameters, () => {
+        let query = applyFilter(db.selectFrom('items').select(COLUMNS), filter);
+        if (after !== undefined) query = query.where('id', descending ? '<' : '>', after.id);
+        return query.orderBy('id', descending ? 'desc' : 'asc').limit(size);
+      })) as ItemRecord[];
+    }
+    let query = applyFilter(db.selectFrom('items').select(COLUMNS), filter);
+    if (after !== undefined) query = query.where(afterRow(keys, after));
+    for (const key of keys) query = query.orderBy(column(key.field), key.descending ? 'desc' : 'asc');
+    return (await query.limit(size).execute()) as ItemRecord[];
+  };
   const byId = async (id: number, filter: ItemFilter): Promise<ItemRecord | undefined> => {
     const rows = await cached(`get:${filterShape(filter)}`, [id, ...filterParameters(filter)], () =>
       applyFilter(db.selectFrom('items').select(COLUMNS).where('id', '=', id), filter),
@@ -116,26 +161,22 @@ export function createItemStore(db: Db, kind: DatabaseKind, directRead?: DirectR
     },
 
     /**
-     * The list in id order, a chunk at a time (keyset: each chunk is its own short query, so no
-     * connection is held while a slow client reads a huge list).
+     * The list in any order, a chunk at a time (keyset on the order's fields and id: each chunk is
+     * its own short query that starts after the last row of the one before, so no connection is
+     * held while a slow client reads a huge list, and memory holds one chunk).
      */
     async *listInChunks(
       filter: ItemFilter,
-      descending: boolean,
+      order: ItemOrder,
       firstChunk: number,
       nextChunks = firstChunk,
     ): AsyncGenerator<ItemRecord[]> {
-      for (let after: number | undefined, chunkSize = firstChunk; ; chunkSize = nextChunks) {
-        const shape = `chunk:${filterShape(filter)}:${after !== undefined}:${descending}`;
-        const parameters = [...filterParameters(filter), ...(after === undefined ? [] : [after]), chunkSize];
-        const rows = (await cached(shape, parameters, () => {
-          let query = applyFilter(db.selectFrom('items').select(COLUMNS), filter);
-          if (after !== undefined) query = query.where('id', descending ? '<' : '>', after);
-          return query.orderBy('id', descending ? 'desc' : 'asc').limit(chunkSize);
-        })) as ItemRecord[];
+      const keys = keysetOrder(order);
+      for (let after: ItemRecord | undefined, chunkSize = firstChunk; ; chunkSize = nextChunks) {
+        const rows = await readChunk(filter, keys, after, chunkSize);
         if (rows.length > 0) yield rows;
         if (rows.length < chunkSize) return;
-        after = (rows.at(-1) as ItemRecord).id;
+        after = rows.at(-1) as ItemRecord;
       }
     },
 

@@ -43,5 +43,50 @@ for (const backend of backends) {
         'a short filtered list is answered at once',
       );
     });
+
+    test('every ordering streams out in keyset chunks: ties by id, products by code point', async (t) => {
+      const { app, database } = await build(t, backend);
+      const names = ['apple', 'Zebra', 'éclair', 'Éclair', 'apple pie', '😀', 'ábc', 'a'];
+      const all: Array<{ id: number; product: string; price: number }> = [];
+      for (let start = 0; start < COUNT; start += 1000) {
+        const rows = Array.from({ length: Math.min(1000, COUNT - start) }, (_, i) => {
+          const n = start + i;
+          return { product: `${names[n % names.length]}${n % 13}`, price: (n * 7) % 101, product_search: '' };
+        });
+        await database.db.insertInto('items').values(rows).execute();
+        rows.forEach((row, i) => all.push({ id: start + i + 1, product: row.product, price: row.price }));
+      }
+      const codePoints = (text: string) => [...text].map((c) => c.codePointAt(0) ?? 0);
+      const byText = (a: string, b: string) => {
+        const [x, y] = [codePoints(a), codePoints(b)];
+        for (let i = 0; i < Math.min(x.length, y.length); i++) if (x[i] !== y[i]) return (x[i] ?? 0) - (y[i] ?? 0);
+        return x.length - y.length;
+      };
+      type Row = (typeof all)[number];
+      const orders: Record<string, (a: Row, b: Row) => number> = {
+        price: (a, b) => a.price - b.price || a.id - b.id,
+        '-price': (a, b) => b.price - a.price || a.id - b.id,
+        product: (a, b) => byText(a.product, b.product) || a.id - b.id,
+        '-product,price': (a, b) => byText(b.product, a.product) || a.price - b.price || a.id - b.id,
+        'price,-id': (a, b) => a.price - b.price || b.id - a.id,
+      };
+      for (const [ordering, compare] of Object.entries(orders)) {
+        const response = await call(app, 'GET', `/api/items/?ordering=${ordering}`);
+        assert.equal(response.status, 200, ordering);
+        assert.equal(response.headers['content-length'], undefined, `${ordering}: streamed, not rendered whole`);
+        const ids = (response.json() as Row[]).map((item) => item.id);
+        assert.deepEqual(
+          ids,
+          [...all].sort(compare).map((item) => item.id),
+          ordering,
+        );
+      }
+      const filtered = await call(app, 'GET', '/api/items/?ordering=-price&price_max=50');
+      const expected = all.filter((row) => row.price <= 50).sort(orders['-price']);
+      assert.deepEqual(
+        (filtered.json() as Row[]).map((item) => item.id),
+        expected.map((item) => item.id),
+      );
+    });
   });
 }

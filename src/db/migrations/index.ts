@@ -3,10 +3,12 @@ import type { DatabaseKind } from '../database.js';
 import { createItems } from './001_create_items.js';
 import { createIdempotencyKeys } from './002_create_idempotency_keys.js';
 import { addProductSearch } from './003_add_product_search.js';
+import { addOrderIndexes } from './004_add_order_indexes.js';
 
 /** Every migration, in order. Names are never changed once released. */
 export const migrations = (kind: DatabaseKind): Record<string, Migration> => ({
   '001_create_items': createItems(kind),
   '002_create_idempotency_keys': createIdempotencyKeys(),
   '003_add_product_search': addProductSearch(kind),
+  '004_add_order_indexes': addOrderIndexes(kind),
 });
