@@ -1,19 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import type { Config } from './config.js';
+import type { Config, TrustProxy } from './config.js';
 import type { Database } from './db/database.js';
 import { healthRoutes } from './health.js';
 import { createFrameworkErrorHandler } from './http/bad-url.js';
 import { addRawBodies } from './http/body.js';
+import { createClientErrorHandler } from './http/client-errors.js';
 import { addCors } from './http/cors.js';
 import { addErrorHandler } from './http/error-handler.js';
 import { compileSerializer } from './http/json.js';
 import { addNotFoundHandler } from './http/not-found.js';
-import { addRateLimit } from './http/rate-limit.js';
+import { addRateLimit, RawRequestBudget } from './http/rate-limit.js';
 import { RequestLog } from './http/request-log.js';
 import { addSecurityHeaders } from './http/security-headers.js';
-import { createClientErrorHandler } from './http/unknown-method.js';
 import { addWriteProtection } from './http/write-protection.js';
 import { itemRoutes } from './items/routes.js';
 import { createItemStore } from './items/store.js';
@@ -28,9 +28,17 @@ export interface AppDeps {
 
 const REQUEST_ID = /^[\w.:@/+=-]{1,200}$/;
 
+/** How often the request and header timeouts are checked: a slow client is cut this soon after its time. */
+const TIMEOUT_CHECK_MS = 250;
+
+/** A hop count as proxy-addr reads it (Fastify's types take only the function form). */
+const trustProxyOf = (trust: TrustProxy) =>
+  typeof trust === 'number' ? (_address: string, hop: number) => hop < trust : trust;
+
 /** One Fastify instance: HTTP behaviour of the contract first, then the features. */
 export async function buildApp(config: Config, { database, logger }: AppDeps): Promise<FastifyInstance> {
   const requestLog = new RequestLog(logger);
+  const rawBudget = new RawRequestBudget();
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     logController: requestLog,
@@ -40,9 +48,11 @@ export async function buildApp(config: Config, { database, logger }: AppDeps): P
     },
     bodyLimit: config.bodyLimit,
     requestTimeout: config.requestTimeoutMs,
-    http: { headersTimeout: config.headersTimeoutMs },
-    trustProxy: config.trustProxy,
-    clientErrorHandler: createClientErrorHandler(logger),
+    // Node checks the timeouts of open connections every 30 s unless told otherwise: a slow client
+    // would be cut up to 30 s late.
+    http: { headersTimeout: config.headersTimeoutMs, connectionsCheckingInterval: TIMEOUT_CHECK_MS },
+    trustProxy: trustProxyOf(config.trustProxy),
+    clientErrorHandler: createClientErrorHandler(logger, rawBudget),
     frameworkErrors: createFrameworkErrorHandler(requestLog),
     // Query strings as Django reads them: `+` is a space and the last of repeated keys wins.
     routerOptions: { querystringParser: (query) => Object.fromEntries(new URLSearchParams(query)) },
@@ -56,11 +66,12 @@ export async function buildApp(config: Config, { database, logger }: AppDeps): P
   app.setSerializerCompiler(compileSerializer);
 
   addSecurityHeaders(app);
+  // Every request counts against the rate limit, before CORS, authentication or routing decide.
+  await addRateLimit(app, config.rateLimitPerMinute, rawBudget);
   addCors(app, config.corsOrigins);
   addErrorHandler(app);
   addNotFoundHandler(app);
   if (config.metricsEnabled) addMetrics(app, database);
-  await addRateLimit(app, config.rateLimitPerMinute);
   addWriteProtection(app, config.apiToken);
 
   app.addHook('onClose', () => database.close());

@@ -1,9 +1,13 @@
+import { isIP } from 'node:net';
+
 // The only module that reads process.env. Every setting is validated here, once, at start-up;
 // the rest of the code receives a frozen Config.
 
 export type DatabaseConfig =
   | { kind: 'sqlite'; path: string }
   | { kind: 'postgres'; url: string; poolSize: number; statementTimeoutMs: number; connectTimeoutMs: number };
+
+export type TrustProxy = boolean | number | string[];
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -18,7 +22,11 @@ export interface Config {
   workers: number;
   bodyLimit: number;
   shutdownGraceMs: number;
-  trustProxy: boolean;
+  /**
+   * Which X-Forwarded-* headers to believe: none (false), any (true), the nearest N proxies (a
+   * hop count), or proxies at these addresses or CIDR ranges.
+   */
+  trustProxy: TrustProxy;
   /** Longest time for a whole request, and for its headers (slow clients get 408). */
   requestTimeoutMs: number;
   headersTimeoutMs: number;
@@ -79,7 +87,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     workers: int('WORKERS', 1, 1, 64),
     bodyLimit: int('BODY_LIMIT', 3 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     shutdownGraceMs: int('SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
-    trustProxy: bool('TRUST_PROXY', false),
+    trustProxy: parseTrustProxy(env.TRUST_PROXY, problems),
     requestTimeoutMs: int('REQUEST_TIMEOUT_MS', 30_000, 0, 3_600_000),
     headersTimeoutMs: int('HEADERS_TIMEOUT_MS', 10_000, 1, 3_600_000),
     rateLimitPerMinute: int('RATE_LIMIT', 0, 0, 10_000_000),
@@ -94,6 +102,27 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config);
+}
+
+function parseTrustProxy(raw: string | undefined, problems: string[]): TrustProxy {
+  const value = raw?.trim().toLowerCase() ?? '';
+  if (['', '0', 'false', 'no', 'off'].includes(value)) return false;
+  if (['true', 'yes', 'on'].includes(value)) return true;
+  if (/^\d+$/.test(value) && Number(value) <= 100) return Number(value);
+  const proxies = value.split(',').map((entry) => entry.trim());
+  if (proxies.every(isAddressOrRange)) return proxies;
+  problems.push(
+    `TRUST_PROXY must be false, true, a hop count (1 behind one load balancer) or addresses/CIDR ranges, got "${raw}"`,
+  );
+  return false;
+}
+
+function isAddressOrRange(entry: string): boolean {
+  const [address = '', prefix, ...rest] = entry.split('/');
+  const version = isIP(address);
+  if (version === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (version === 4 ? 32 : 128);
 }
 
 function parseOrigins(raw: string | undefined, problems: string[]): string[] {

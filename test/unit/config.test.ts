@@ -87,7 +87,16 @@ describe('loadConfig', () => {
     assert.equal(config.shutdownGraceMs, 0);
     assert.equal(config.trustProxy, true);
     assert.equal(loadConfig({ PORT: '0' }).port, 0);
-    for (const yes of ['1', 'true', 'on', 'Yes']) assert.equal(loadConfig({ TRUST_PROXY: yes }).trustProxy, true);
+    for (const yes of ['true', 'on', 'Yes']) assert.equal(loadConfig({ TRUST_PROXY: yes }).trustProxy, true);
+    for (const no of ['0', 'false', 'off', '']) assert.equal(loadConfig({ TRUST_PROXY: no }).trustProxy, false);
+    assert.equal(loadConfig({ TRUST_PROXY: '1' }).trustProxy, 1, 'a hop count: behind one load balancer');
+    assert.equal(loadConfig({ TRUST_PROXY: '2' }).trustProxy, 2);
+    assert.deepEqual(loadConfig({ TRUST_PROXY: '10.0.0.0/16, 192.0.2.7,::1,fd00::/8' }).trustProxy, [
+      '10.0.0.0/16',
+      '192.0.2.7',
+      '::1',
+      'fd00::/8',
+    ]);
     for (const no of ['0', 'false', 'no', 'OFF'])
       assert.equal(loadConfig({ MIGRATE_ON_START: no }).migrateOnStart, false);
   });
@@ -110,7 +119,12 @@ describe('loadConfig', () => {
       [{ SHUTDOWN_GRACE_MS: 'soon' }, 'SHUTDOWN_GRACE_MS must be a whole number from 0 to 600000, got "soon"'],
       [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent, got "loud"'],
       [{ MIGRATE_ON_START: 'maybe' }, 'MIGRATE_ON_START must be true or false, got "maybe"'],
-      [{ TRUST_PROXY: '2' }, 'TRUST_PROXY must be true or false, got "2"'],
+      ...['maybe', '10.0.0.0/33', '10.0.0', '1.2.3.4/8/1', '101', '10.0.0.1,nope'].map(
+        (value): [Record<string, string>, string] => [
+          { TRUST_PROXY: value },
+          `TRUST_PROXY must be false, true, a hop count (1 behind one load balancer) or addresses/CIDR ranges, got "${value}"`,
+        ],
+      ),
       [{ DATABASE_URL: 'sqlite:' }, 'DATABASE_URL "sqlite:" needs a file path, e.g. sqlite:data/db.sqlite3'],
       [
         { DATABASE_URL: 'mysql://root:secret@db/prices' },
