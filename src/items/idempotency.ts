@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
-import type { FastifyReply } from 'fastify';
+import { setImmediate } from 'node:timers/promises';
+import type { FastifyBaseLogger, FastifyReply } from 'fastify';
 import { detail } from '../http/errors.js';
 import { itemEtag } from './etag.js';
-import type { StoredResponse } from './store.js';
+import type { ItemStore, StoredResponse } from './store.js';
 
 // Idempotent creates: a POST with an Idempotency-Key is answered once; a retry with the same key
 // and the same body gets that first answer again (from the database, so on any replica).
@@ -34,3 +35,37 @@ export const hashRequest = (contentType: string | undefined, body: unknown) =>
     .update(`${(contentType ?? '').split(';', 1)[0]?.trim().toLowerCase()}\n`)
     .update(Buffer.isBuffer(body) ? body : Buffer.alloc(0))
     .digest('base64url');
+
+const SWEEP_BATCH = 500;
+const SWEEP_EVERY_MS = 60_000;
+
+/**
+ * Deletes expired idempotency keys now and then, off the request path, in small batches (a
+ * statement each, with a turn of the event loop between them), so the table holds about one TTL of
+ * keys. Every replica sweeps; they only ever delete rows that are expired anyway. Returns stop(),
+ * which waits for a sweep under way.
+ */
+export function sweepExpiredKeys(store: ItemStore, ttlMs: number, log: FastifyBaseLogger): () => Promise<void> {
+  let running: Promise<void> | undefined;
+  const sweep = async () => {
+    try {
+      const before = Date.now() - ttlMs;
+      while ((await store.deleteResponsesBefore(before, SWEEP_BATCH)) === SWEEP_BATCH) await setImmediate();
+    } catch (error) {
+      log.warn({ err_message: (error as Error).message }, 'Could not delete expired idempotency keys; will retry');
+    }
+  };
+  const timer = setInterval(
+    () => {
+      running ??= sweep().finally(() => {
+        running = undefined;
+      });
+    },
+    Math.max(1000, Math.min(SWEEP_EVERY_MS, ttlMs / 2)),
+  );
+  timer.unref();
+  return async () => {
+    clearInterval(timer);
+    await running;
+  };
+}

@@ -7,7 +7,7 @@ import { sendNotFoundPage } from '../http/not-found.js';
 import { API_ROOT, findResource, ITEM_DETAIL, ITEM_LIST, pathOf, type Resource, routeOn } from '../http/resources.js';
 import { docs } from './docs.js';
 import { expectedVersion, isNotModified, itemEtag, preconditionFailed } from './etag.js';
-import { hashRequest, idempotencyKeyOf, replay } from './idempotency.js';
+import { hashRequest, idempotencyKeyOf, replay, sweepExpiredKeys } from './idempotency.js';
 import { parseItemId } from './item-id.js';
 import { createListHandler } from './list.js';
 import { detailMetadata, listMetadata, missingDetailMetadata, rootMetadata } from './metadata.js';
@@ -36,6 +36,8 @@ const originOf = (request: FastifyRequest) => `${request.protocol}://${request.h
 export async function itemRoutes(app: FastifyInstance, options: ItemRoutesOptions) {
   const { store, pageMaxLimit } = options;
   const idempotencyTtlMs = options.idempotencyTtlSeconds * 1000;
+  const stopSweeping = sweepExpiredKeys(store, idempotencyTtlMs, app.log);
+  app.addHook('onClose', stopSweeping);
 
   // Every API answer, errors included, carries Allow; format and Accept are checked before anything else.
   // A hook per route, which knows its resource (no request.routeOptions object per request).

@@ -245,6 +245,17 @@ export function createItemStore(db: Db, kind: DatabaseKind, directRead?: DirectR
 
     findResponse,
 
+    /** Deletes up to `limit` stored responses older than `before` (ms); how many it deleted. */
+    async deleteResponsesBefore(before: number, limit: number): Promise<number> {
+      const result = await db
+        .deleteFrom('idempotency_keys')
+        .where('key', 'in', (eb) =>
+          eb.selectFrom('idempotency_keys').select('key').where('created_at', '<', before).limit(limit),
+        )
+        .executeTakeFirst();
+      return Number(result.numDeletedRows);
+    },
+
     /**
      * Creates the item and stores the response under the idempotency key, in one transaction.
      * When another request stored a response under that key first (a concurrent retry, possibly

@@ -3,8 +3,9 @@ import { connect } from 'node:net';
 import { describe, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { backends } from '../helpers/backends.js';
-import { build } from '../helpers/build.js';
+import { build, call } from '../helpers/build.js';
 import { listen, rawExchange } from '../helpers/http.js';
+import { waitFor } from '../helpers/reliability.js';
 
 // Issue 12: the limits hold as documented. The rate limit counts every request, before anything
 // else answers; proxies are trusted as far as TRUST_PROXY says and no further; slow clients are
@@ -78,6 +79,39 @@ for (const backend of backends) {
         'a new left-most address does not buy a new budget',
       );
       assert.equal((await inject(viaProxy('3.3.3.3', '198.51.100.1'))).statusCode, 200, 'another client has its own');
+    });
+
+    test('expired idempotency keys are deleted off the request path, in batches', async (t) => {
+      const { app, database } = await build(t, backend, { LOG_LEVEL: 'silent', IDEMPOTENCY_TTL_SECONDS: '2' });
+      const long = Date.now() - 60_000;
+      const expired = Array.from({ length: 1200 }, (_, i) => ({
+        key: `old-${i}`,
+        request_hash: 'h',
+        status_code: 201,
+        response_body: '{}',
+        created_at: long,
+      }));
+      for (let i = 0; i < expired.length; i += 400) {
+        await database.db
+          .insertInto('idempotency_keys')
+          .values(expired.slice(i, i + 400))
+          .execute();
+      }
+      const created = await call(
+        app,
+        'POST',
+        '/api/items/',
+        { product: 'kept', price: 1 },
+        { 'idempotency-key': 'fresh' },
+      );
+      assert.equal(created.status, 201);
+      const keys = async (prefix: string) =>
+        (await database.db.selectFrom('idempotency_keys').select('key').where('key', 'like', `${prefix}%`).execute())
+          .length;
+      await waitFor(async () => (await keys('old-')) === 0, 5000, 'the expired keys to be deleted');
+      assert.equal(await keys('fresh'), 1, 'a key within its TTL is kept');
+      await waitFor(async () => (await keys('fresh')) === 0, 5000, 'the fresh key to expire and go');
+      assert.equal((await call(app, 'GET', '/api/items/')).json().length, 1, 'items stay');
     });
 
     test('TRUST_PROXY with addresses believes only those proxies', async (t) => {
