@@ -43,7 +43,8 @@ export interface Config {
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
-    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    // One plain line per problem, as every start-up failure is reported (server.ts).
+    super(problems.map((problem) => `Invalid configuration: ${problem}`).join('\n'));
   }
 }
 

@@ -1,14 +1,16 @@
 import { ConfigError, loadConfig } from './config.js';
 import { openDatabase } from './db/database.js';
 import { migrateToLatest } from './db/migrate.js';
+import { databaseSetting, startupStep } from './startup.js';
 
 // `npm run migrate` / `node dist/migrate.js`: apply pending migrations and exit (a one-off task).
 
 try {
   const config = loadConfig();
-  const database = await openDatabase(config.database);
+  const setting = databaseSetting(config.database);
+  const database = await startupStep(setting, () => openDatabase(config.database));
   try {
-    const applied = await migrateToLatest(database);
+    const applied = await startupStep(setting, () => migrateToLatest(database));
     process.stdout.write(applied.length ? `Applied: ${applied.join(', ')}\n` : 'Schema is up to date.\n');
   } finally {
     await database.close();

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
+import { type AddressInfo, createServer } from 'node:net';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -21,6 +22,26 @@ const jsonLines = (text: string): Line[] =>
     .split('\n')
     .filter((line) => line.startsWith('{'))
     .map((line) => JSON.parse(line) as Line);
+
+/** Runs the server until it exits by itself; its exit code and standard error. */
+async function runToExit(env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (chunk) => {
+    stderr += chunk;
+  });
+  const code = await new Promise<number | null>((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), STARTUP_MS);
+    child.once('exit', (exitCode) => {
+      clearTimeout(timer);
+      resolve(exitCode);
+    });
+  });
+  return { code, stderr };
+}
 
 async function waitFor(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -159,26 +180,75 @@ describe('the server process', { timeout: 300_000 }, () => {
       [{ PORT: 'abc' }, 'PORT must be a whole number from 0 to 65535, got "abc"'],
       [{ LOG_LEVEL: 'loud', WORKERS: '0' }, 'WORKERS must be a whole number from 1 to 64, got "0"'],
     ] as const) {
-      const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
-        env: { ...process.env, DATABASE_URL: `sqlite:${join(dir, 'db.sqlite3')}`, LOG_FILE: '', ...env },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stderr = '';
-      child.stderr.on('data', (chunk) => {
-        stderr += chunk;
-      });
-      const code = await new Promise<number | null>((resolve) => {
-        const timer = setTimeout(() => child.kill('SIGKILL'), STARTUP_MS);
-        child.once('exit', (exitCode) => {
-          clearTimeout(timer);
-          resolve(exitCode);
-        });
+      const { code, stderr } = await runToExit({
+        DATABASE_URL: `sqlite:${join(dir, 'db.sqlite3')}`,
+        LOG_FILE: '',
+        ...env,
       });
       assert.equal(code, 1, stderr);
       assert.match(stderr, /Invalid configuration/);
       assert.ok(stderr.includes(message), stderr);
     }
     assert.equal(existsSync(join(dir, 'db.sqlite3')), false, 'nothing is created on a bad configuration');
+  });
+
+  test('a start-up failure is one plain line naming the setting to fix, with no stack trace', async (t) => {
+    const dir = tempDir(t);
+    const notAFolder = join(dir, 'file');
+    writeFileSync(notAFolder, 'x');
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    t.after(() => blocker.close());
+    const taken = String((blocker.address() as AddressInfo).port);
+    for (const [env, line] of [
+      [
+        { DATABASE_URL: `sqlite:${notAFolder}/data/db.sqlite3` },
+        `Cannot start: DATABASE_URL (SQLite ${notAFolder}/data/db.sqlite3): a part of the path is not a folder`,
+      ],
+      [
+        { DATABASE_URL: `sqlite:${join(dir, 'db.sqlite3')}`, PORT: taken, HOST: '127.0.0.1' },
+        `Cannot start: PORT ${taken} / HOST 127.0.0.1: the address is already in use`,
+      ],
+      [
+        { DATABASE_URL: 'postgres://someone:s3cret-pw@127.0.0.1:1/shop' },
+        'Cannot start: DATABASE_URL (PostgreSQL 127.0.0.1:1/shop): the connection was refused',
+      ],
+    ] as const) {
+      const { code, stderr } = await runToExit({ LOG_FILE: '', ...env });
+      assert.equal(code, 1, stderr);
+      const lines = stderr.trim().split('\n');
+      assert.ok(lines.at(-1)?.startsWith(line), stderr);
+      assert.equal(lines.filter((text) => text.startsWith('Cannot start')).length, 1, stderr);
+      assert.doesNotMatch(stderr, /\n\s+at |Error:|s3cret-pw/, 'no stack trace, no password');
+      const [first] = jsonLines(stderr);
+      assert.match(
+        String(first?.message),
+        /^pricebook on http:\/\/.+ \(page\) and .+\/api\/docs\/ \(API docs\); database: /,
+      );
+    }
+  });
+
+  test('WORKERS=2 whose workers cannot start backs off, then exits 1 with one line', async (t) => {
+    const dir = tempDir(t);
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    t.after(() => blocker.close());
+    const taken = String((blocker.address() as AddressInfo).port);
+    const env = { DATABASE_URL: `sqlite:${join(dir, 'db.sqlite3')}`, PORT: taken, HOST: '127.0.0.1', WORKERS: '2' };
+    const { code, stderr } = await runToExit({ LOG_FILE: '', ...env });
+    assert.equal(code, 1, stderr);
+    const failures = stderr.split('\n').filter((line) => line.startsWith('Cannot start'));
+    assert.deepEqual(failures.length, 1, stderr);
+    assert.match(
+      failures[0] as string,
+      /the address is already in use .*\(workers failed to start 5 times in a row\)$/,
+    );
+    const retries = jsonLines(stderr).filter((line) => line.message === 'A worker could not start; trying again');
+    assert.deepEqual(
+      retries.map((line) => line.retry_in_ms),
+      [250, 500, 1000, 2000],
+      'the delay doubles between tries',
+    );
   });
 
   test('standard error closed by its reader: the service keeps serving and logging to the file, and exits 0', async (t) => {

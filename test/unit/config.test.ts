@@ -7,7 +7,7 @@ const problemsOf = (env: Record<string, string>): string[] => {
     loadConfig(env);
   } catch (error) {
     assert.ok(error instanceof ConfigError);
-    assert.equal(error.message, `Invalid configuration:\n${error.problems.map((p) => `  - ${p}`).join('\n')}`);
+    assert.equal(error.message, error.problems.map((p) => `Invalid configuration: ${p}`).join('\n'));
     return error.problems;
   }
   assert.fail(`no ConfigError for ${JSON.stringify(env)}`);
