@@ -28,6 +28,9 @@ export interface AppDeps {
 
 const REQUEST_ID = /^[\w.:@/+=-]{1,200}$/;
 
+/** Node's limit on the request line and headers together (--max-http-header-size). */
+const MAX_URL_BYTES = 16 * 1024;
+
 /** How often the request and header timeouts are checked: a slow client is cut this soon after its time. */
 const TIMEOUT_CHECK_MS = 250;
 
@@ -55,7 +58,12 @@ export async function buildApp(config: Config, { database, logger }: AppDeps): P
     clientErrorHandler: createClientErrorHandler(logger, rawBudget),
     frameworkErrors: createFrameworkErrorHandler(requestLog),
     // Query strings as Django reads them: `+` is a space and the last of repeated keys wins.
-    routerOptions: { querystringParser: (query) => Object.fromEntries(new URLSearchParams(query)) },
+    // A path parameter as long as a URL can be: an item id of any length is a 404, as Django answers
+    // (the router's default, 100 characters, would answer 414).
+    routerOptions: {
+      querystringParser: (query) => Object.fromEntries(new URLSearchParams(query)),
+      maxParamLength: MAX_URL_BYTES,
+    },
   });
 
   // Bodies arrive as raw bytes; the API parses them itself after the item lookup (http/body.ts).

@@ -18,6 +18,9 @@ export interface Config {
   logLevel: LogLevel;
   /** Path of the JSON log file; null when file logging is off. */
   logFile: string | null;
+  /** The log file is rotated before it passes this size (0: never), keeping this many old files. */
+  logFileMaxBytes: number;
+  logFileBackups: number;
   migrateOnStart: boolean;
   workers: number;
   bodyLimit: number;
@@ -84,6 +87,8 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     database: parseDatabase(env, problems, int),
     logLevel,
     logFile: env.LOG_FILE === undefined ? 'logs/api_server.log' : env.LOG_FILE.trim() || null,
+    logFileMaxBytes: int('LOG_FILE_MAX_BYTES', 10 * 1024 * 1024, 0, 1024 ** 4),
+    logFileBackups: int('LOG_FILE_BACKUPS', 5, 0, 100),
     migrateOnStart: bool('MIGRATE_ON_START', true),
     workers: int('WORKERS', 1, 1, 64),
     bodyLimit: int('BODY_LIMIT', 3 * 1024 * 1024, 1024, 1024 * 1024 * 1024),

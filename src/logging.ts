@@ -20,14 +20,16 @@ const FLUSH_DEADLINE_MS = 2000;
 
 /** `console`: tests pass a stream that gets each line as it is written, unbatched. */
 export function createLogger(
-  config: Pick<Config, 'logLevel' | 'logFile'> & Partial<Pick<Config, 'workers'>>,
+  config: Pick<Config, 'logLevel' | 'logFile'> &
+    Partial<Pick<Config, 'workers' | 'logFileMaxBytes' | 'logFileBackups'>>,
   console?: DestinationStream,
 ): AppLogger {
   const sinks: LogSink[] = console ? [] : [LogSink.open(2)];
   let fileError: Error | undefined;
   if (config.logFile) {
     try {
-      sinks.push(LogSink.open(config.logFile));
+      const rotation = { maxBytes: config.logFileMaxBytes ?? 0, backups: config.logFileBackups ?? 0 };
+      sinks.push(LogSink.open(config.logFile, rotation));
     } catch (error) {
       fileError = error as Error;
     }

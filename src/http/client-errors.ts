@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { REASON } from './errors.js';
 import { NOT_FOUND_HTML } from './not-found.js';
 import type { RawRequestBudget } from './rate-limit.js';
+import { loggedPath } from './request-log.js';
 import { findResource, pathOf } from './resources.js';
 import { securityHeaderLines } from './security-headers.js';
 
@@ -36,7 +37,7 @@ export function createClientErrorHandler(logger: Logger, budget: RawRequestBudge
       socket.end(rawResponse(400, 'Bad Request', HTML, '<h1>Bad Request (400)</h1>'));
       return;
     }
-    void answerUnknownMethod(logger, budget, socket, method, pathOf(url));
+    void answerUnknownMethod(logger, budget, socket, method, url);
   };
 }
 
@@ -45,10 +46,11 @@ async function answerUnknownMethod(
   budget: RawRequestBudget,
   socket: Socket,
   method: string,
-  path: string,
+  url: string,
 ): Promise<void> {
+  const path = loggedPath(url);
   logger.info({ method }, `[REQUEST] ${method} ${path}`);
-  const resource = findResource(path);
+  const resource = findResource(pathOf(url));
   const retryAfter = await budget.overLimit(socket.remoteAddress ?? '');
   let status: number;
   let response: string;

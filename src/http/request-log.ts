@@ -8,11 +8,23 @@ import { pathOf } from './resources.js';
 // `[RESPONSE] GET /api/items/ - 200`, with structured fields; plus Django's one-line summary
 // (`Not Found: /api/items/9/`) for every 4xx and 5xx. Every line carries the request id
 // (Fastify binds it to request.log). Errors are logged by name and message, never with a stack.
+// The path is written once per line (in the message) and cut at MAX_LOGGED_PATH characters: a
+// client must not be able to make the log grow by more than a bounded amount per request.
 
 type ErrorLike = Partial<Error & { code: string }> | null | undefined;
 const describe = (error: ErrorLike) => ({ err_name: error?.name, err_code: error?.code, err_message: error?.message });
 
 const text = JSON.stringify;
+
+/** Longer paths are cut in log lines, saying how much was left out. */
+export const MAX_LOGGED_PATH = 1024;
+
+export const loggedPath = (url: string): string => {
+  const path = pathOf(url);
+  return path.length <= MAX_LOGGED_PATH
+    ? path
+    : `${path.slice(0, MAX_LOGGED_PATH)}…(${path.length - MAX_LOGGED_PATH} more characters)`;
+};
 
 export class RequestLog extends LogController {
   /** With the app's logger, the two lines of every request are written directly (see #line). */
@@ -29,22 +41,21 @@ export class RequestLog extends LogController {
   }
 
   override incomingRequest(request: FastifyRequest): void {
-    const path = pathOf(request.url);
-    const message = `[REQUEST] ${request.method} ${path}`;
-    if (this.#fast()) this.#line(request, path, '', message);
-    else request.log.info({ method: request.method, path }, message);
+    const message = `[REQUEST] ${request.method} ${loggedPath(request.url)}`;
+    if (this.#fast()) this.#line(request, '', message);
+    else request.log.info({ method: request.method }, message);
   }
 
   override requestCompleted(error: ErrorLike, request: FastifyRequest, reply: FastifyReply): void {
-    const path = pathOf(request.url);
+    const path = loggedPath(request.url);
     const status = reply.statusCode;
     const duration = Math.round(reply.elapsedTime * 1000) / 1000;
     const message = `[RESPONSE] ${request.method} ${path} - ${status}`;
     if (!error && this.#fast()) {
-      this.#line(request, path, `,"status_code":${status},"duration_ms":${duration}`, message);
+      this.#line(request, `,"status_code":${status},"duration_ms":${duration}`, message);
     } else {
       request.log.info(
-        { method: request.method, path, status_code: status, duration_ms: duration, ...(error ? describe(error) : {}) },
+        { method: request.method, status_code: status, duration_ms: duration, ...(error ? describe(error) : {}) },
         message,
       );
     }
@@ -63,9 +74,9 @@ export class RequestLog extends LogController {
     return this.#destination !== undefined && (this.#logger as Logger).isLevelEnabled('info');
   }
 
-  #line(request: FastifyRequest, path: string, fields: string, message: string): void {
+  #line(request: FastifyRequest, fields: string, message: string): void {
     (this.#destination as { write(line: string): void }).write(
-      `{"level":"info"${isoTimeWithMicroseconds()}${this.#bindings},"request_id":${text(request.id)},"method":${text(request.method)},"path":${text(path)}${fields},"message":${text(message)}}\n`,
+      `{"level":"info"${isoTimeWithMicroseconds()}${this.#bindings},"request_id":${text(request.id)},"method":${text(request.method)}${fields},"message":${text(message)}}\n`,
     );
   }
 

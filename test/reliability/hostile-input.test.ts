@@ -94,6 +94,13 @@ for (const backend of backends) {
       }
     });
 
+    test('an item id of any length is looked up as an integer: 404, never 414', async (t) => {
+      const { app } = await build(t, backend, { LOG_LEVEL: 'silent' });
+      const response = await call(app, 'GET', `/api/items/${'9'.repeat(5000)}/`);
+      assert.equal(response.status, 404);
+      assert.equal(response.body, '{"detail":"No Item matches the given query."}');
+    });
+
     test('more than 10 distinct search terms is a 400 in the field-error shape; repeats count once', async (t) => {
       const { app } = await build(t, backend, { LOG_LEVEL: 'silent' });
       await call(app, 'POST', '/api/items/', { product: 'a b c d e f g h i j', price: 1 });

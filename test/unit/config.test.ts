@@ -22,6 +22,8 @@ describe('loadConfig', () => {
       database: { kind: 'sqlite', path: 'data/db.sqlite3' },
       logLevel: 'info',
       logFile: 'logs/api_server.log',
+      logFileMaxBytes: 10 * 1024 * 1024,
+      logFileBackups: 5,
       migrateOnStart: true,
       workers: 1,
       bodyLimit: 3 * 1024 * 1024,
