@@ -148,6 +148,29 @@ describe('GitHub Actions workflows', () => {
     }
   });
 
+  test('ci.yml: the image job assumes the push role; only the production-environment job assumes the deploy role', () => {
+    const text = readFileSync(join(workflowDir, 'ci.yml'), 'utf8');
+    const wf = parse(text) as Workflow;
+    const roleOf = (job: Job) =>
+      job.steps.filter((s) => s.uses?.startsWith('aws-actions/configure-aws-credentials@')).map((s) => s.with?.['role-to-assume']);
+    const environmentOf = (job: Job) =>
+      typeof job.environment === 'string' ? job.environment : (job.environment as { name?: string } | undefined)?.name;
+    const { image, deploy } = wf.jobs;
+    assert.ok(image && deploy);
+    assert.deepEqual(roleOf(image), ['${{ vars.AWS_PUSH_ROLE_ARN }}']);
+    assert.equal(environmentOf(image), undefined, 'the image job runs on main, outside the environment');
+    assert.deepEqual(roleOf(deploy), ['${{ vars.AWS_DEPLOY_ROLE_ARN }}']);
+    assert.equal(environmentOf(deploy), 'production');
+    for (const [name, job] of Object.entries(wf.jobs)) {
+      if (name === 'deploy') continue;
+      assert.doesNotMatch(JSON.stringify(job), /AWS_DEPLOY_ROLE_ARN/, `${name} must not use the deploy role`);
+    }
+    assert.doesNotMatch(text, /vars\.AWS_ROLE_ARN/, 'the single role variable is gone');
+    // The header comment lists both variables for the operator.
+    assert.match(text, /^#.*AWS_PUSH_ROLE_ARN \(output GithubImagePushRoleArn/m);
+    assert.match(text, /^#.*AWS_DEPLOY_ROLE_ARN \(output GithubDeployRoleArn/m);
+  });
+
   test('the vars filter removes only what it should', () => {
     assert.equal(isVarsFalsePositive({ kind: 'expression', message: 'undefined variable "vars". available variables are "env"' }), true);
     assert.equal(isVarsFalsePositive({ kind: 'expression', message: 'undefined variable "varz". available' }), false);
