@@ -5,6 +5,9 @@ import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import type { Construct } from 'constructs';
 import { StackPart } from './part.ts';
 
+/** The service's own 404 page for an unknown path (src/http/not-found.ts, api-contract §10). */
+export const NOT_FOUND_HTML = '<h1>Not Found</h1><p>The requested resource was not found on this server.</p>';
+
 export interface LoadBalancerProps {
   readonly vpc: ec2.IVpc;
   readonly securityGroup: ec2.ISecurityGroup;
@@ -51,8 +54,9 @@ export class LoadBalancer extends StackPart {
         timeout: Duration.seconds(5),
       },
     });
+    let forwarding: elbv2.ApplicationListener;
     if (props.certificateArn) {
-      this.alb.addListener('Https', {
+      forwarding = this.alb.addListener('Https', {
         port: 443,
         protocol: elbv2.ApplicationProtocol.HTTPS,
         certificates: [elbv2.ListenerCertificate.fromArn(props.certificateArn)],
@@ -66,8 +70,16 @@ export class LoadBalancer extends StackPart {
         defaultAction: elbv2.ListenerAction.redirect({ protocol: 'HTTPS', port: '443', permanent: true }),
       });
     } else {
-      this.alb.addListener('Http', { port: 80, open: false, defaultTargetGroups: [this.targetGroup] });
+      forwarding = this.alb.addListener('Http', { port: 80, open: false, defaultTargetGroups: [this.targetGroup] });
     }
+    // Metrics are served on their own port (METRICS_PORT, 9464), which neither the load balancer nor
+    // any security group opens; should a build ever serve /metrics on the public port again, the
+    // load balancer still answers it as the service answers any unknown path.
+    forwarding.addAction('MetricsNotPublic', {
+      priority: 1,
+      conditions: [elbv2.ListenerCondition.pathPatterns(['/metrics', '/metrics/*'])],
+      action: elbv2.ListenerAction.fixedResponse(404, { contentType: 'text/html', messageBody: NOT_FOUND_HTML }),
+    });
     this.url = `${props.certificateArn ? 'https' : 'http'}://${this.alb.loadBalancerDnsName}`;
 
     Validations.of(this.alb).acknowledge({

@@ -98,6 +98,10 @@ export class Service extends StackPart {
         MIGRATE_ON_START: 'false',
         WORKERS: '1',
         SHUTDOWN_GRACE_MS: '10000',
+        // One proxy in front: the ALB, which appends the client's address to X-Forwarded-For and
+        // sets X-Forwarded-Proto (https links behind the HTTPS listener). `true` would trust the
+        // left-most, client-written X-Forwarded-For entry.
+        TRUST_PROXY: '1',
         // libpq's "require" (encrypt, don't verify the chain) is "no-verify" in node-postgres,
         // whose "require" means verify-full against Node's CA store, which lacks the RDS CA.
         PGSSLMODE: 'no-verify',
