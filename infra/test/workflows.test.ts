@@ -100,8 +100,13 @@ describe('GitHub Actions workflows', () => {
     const { test: testJob, infra, image, deploy } = wf.jobs;
     assert.ok(testJob && infra && image && deploy);
 
-    // Tests on the supported Node majors against a PostgreSQL service container.
+    // Tests on the supported Node majors against a PostgreSQL service container; 22 is the primary one.
     assert.deepEqual(testJob.strategy?.matrix?.node, [20, 22, 24]);
+    assert.deepEqual(testJob.strategy?.matrix?.include, [{ node: 22, primary: true }]);
+    const audit = testJob.steps.find((s) => s.run?.includes('scripts/audit.sh'));
+    assert.equal(audit?.if, 'matrix.primary', 'the audit runs once, on the primary version');
+    const infraNode = infra.steps.find((s) => s.uses?.startsWith('actions/setup-node@'))?.with?.['node-version'];
+    assert.equal(infraNode, 22, 'infra runs on the primary version');
     assert.match(testJob.services?.postgres?.image ?? '', /^postgres:16/);
     const runs = testJob.steps.map((s) => s.run).filter(Boolean);
     for (const cmd of ['npm ci', 'npm run typecheck', 'npm run lint', 'npm test']) {
