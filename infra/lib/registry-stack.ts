@@ -33,8 +33,9 @@ export class RegistryStack extends Stack {
     this.repository = new ecr.Repository(this, 'Repository', {
       repositoryName: settings.imageRepositoryName,
       imageScanOnPush: true,
-      // Tags are commit SHAs, never rewritten; `latest` stays mutable for Docker Hub parity only.
-      imageTagMutability: ecr.TagMutability.MUTABLE,
+      // One tag per commit SHA, never rewritten: a running task definition names exactly what it runs.
+      // The workflow pushes no `latest` here (Docker Hub has that) and skips a SHA already pushed.
+      imageTagMutability: ecr.TagMutability.IMMUTABLE,
       encryption: ecr.RepositoryEncryption.AES_256,
       removalPolicy: RemovalPolicy.RETAIN,
       lifecycleRules: [

@@ -34,6 +34,11 @@ function statementsOf(t: Template, roleId: string): Statement[] {
 const actionsOf = (statements: Statement[]) =>
   statements.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action])).sort();
 
+test('ECR tags are immutable: one image per commit SHA, never rewritten (issue 12 point 12)', () => {
+  const { registry } = synth();
+  registry.hasResourceProperties('AWS::ECR::Repository', { RepositoryName: 'pricebook', ImageTagMutability: 'IMMUTABLE' });
+});
+
 describe('GitHub OIDC roles (githubRepository set)', () => {
   let t: Template;
   let pushRole: string;

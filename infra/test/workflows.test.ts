@@ -26,7 +26,7 @@ export function isVarsFalsePositive(r: { kind: string; message: string }): boole
   return r.kind === 'expression' && /^undefined variable "vars"\./.test(r.message);
 }
 
-type Step = { uses?: string; run?: string; with?: Record<string, unknown>; if?: string };
+type Step = { id?: string; uses?: string; run?: string; with?: Record<string, unknown>; if?: string };
 type Job = {
   needs?: string | string[];
   if?: string;
@@ -174,6 +174,50 @@ describe('GitHub Actions workflows', () => {
     // The header comment lists both variables for the operator.
     assert.match(text, /^#.*AWS_PUSH_ROLE_ARN \(output GithubImagePushRoleArn/m);
     assert.match(text, /^#.*AWS_DEPLOY_ROLE_ARN \(output GithubDeployRoleArn/m);
+  });
+
+  test('ci.yml: ECR gets the commit SHA tag only (its tags are immutable), and a re-run does not push it again', () => {
+    const wf = parse(readFileSync(join(workflowDir, 'ci.yml'), 'utf8')) as Workflow;
+    const image = wf.jobs.image;
+    assert.ok(image);
+    const refs = image.steps.find((s) => s.id === 'refs')?.run ?? '';
+    const ecrTags = refs.split('\n').filter((line) => line.includes('$REGISTRY/$ECR_REPOSITORY'));
+    assert.ok(ecrTags.length > 0);
+    for (const line of ecrTags) assert.match(line, /:\$SHA"$/, line);
+    assert.doesNotMatch(JSON.stringify(wf), /ECR_REPOSITORY:latest|\$REGISTRY\/\$ECR_REPOSITORY:(?!\$SHA)/);
+    const existing = image.steps.find((s) => s.id === 'existing');
+    assert.match(existing?.run ?? '', /aws ecr describe-images --repository-name "\$ECR_REPOSITORY" --image-ids imageTag="\$SHA"/);
+    assert.match(existing?.run ?? '', /ImageNotFoundException/, 'any other error fails the job');
+    const build = image.steps.find((s) => s.uses?.startsWith('docker/build-push-action@'));
+    assert.equal(build?.if, "steps.existing.outputs.found != 'true'");
+  });
+
+  test('the project is installed the same way in CI, in .ci/run and in the image: scripts of better-sqlite3 and esbuild only', () => {
+    const wf = parse(readFileSync(join(workflowDir, 'ci.yml'), 'utf8')) as Workflow;
+    const runs = (wf.jobs.test?.steps ?? []).map((s) => s.run).filter((r): r is string => Boolean(r));
+    const install = runs.findIndex((r) => r.startsWith('npm ci'));
+    assert.equal(runs[install], 'npm ci --ignore-scripts --no-audit --no-fund');
+    assert.equal(runs[install + 1], 'npm rebuild better-sqlite3 esbuild');
+    assert.ok(!runs.some((r) => /\bnpm (ci|install|i)\b/.test(r) && !r.includes('--ignore-scripts')));
+    const ciRun = readFileSync(join(root, '.ci', 'run'), 'utf8');
+    const expected = 'npm ci --ignore-scripts --no-audit --no-fund && npm rebuild better-sqlite3 esbuild';
+    assert.equal(ciRun.split('\n')[ciRun.split('\n').indexOf('echo "== install"') + 1], expected);
+    const dockerfile = readFileSync(join(root, 'Dockerfile'), 'utf8').replace(/\\\n\s*/g, '');
+    assert.ok(dockerfile.includes(`RUN ${expected}`), 'the Dockerfile runs the same install');
+  });
+
+  test('dependabot.yml keeps the actions, the image base and both npm trees current', () => {
+    const config = parse(readFileSync(join(root, '.github', 'dependabot.yml'), 'utf8')) as {
+      version: number;
+      updates: Array<{ 'package-ecosystem': string; directory: string; schedule?: { interval?: string } }>;
+    };
+    assert.equal(config.version, 2);
+    const watched = config.updates.map((u) => `${u['package-ecosystem']} ${u.directory}`).sort();
+    assert.deepEqual(watched, ['docker /', 'github-actions /', 'npm /', 'npm /infra']);
+    for (const u of config.updates) assert.ok(u.schedule?.interval, `${u['package-ecosystem']} has a schedule`);
+    // Dependabot's docker updater reads literal FROM lines only: the pinned base must be one.
+    const firstFrom = readFileSync(join(root, 'Dockerfile'), 'utf8').match(/^FROM\s+(\S+)/m)?.[1] ?? '';
+    assert.match(firstFrom, /^node:[\w.-]+@sha256:[0-9a-f]{64}$/);
   });
 
   test('the vars filter removes only what it should', () => {
