@@ -3,8 +3,8 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -76,7 +76,11 @@ test('one external base image, an official Node LTS -slim, pinned by digest', ()
   const external = froms.filter((f) => !imageOf(f).startsWith('$') && !stageNames().has(imageOf(f)));
   assert.equal(external.length, 1, external.map(imageOf).join(', '));
   const [image] = external.map(imageOf);
-  assert.match(image ?? '', /^node:(22|24)-[a-z]+-slim@sha256:[0-9a-f]{64}$/, 'node:<LTS>-<debian>-slim@sha256:<digest>');
+  assert.match(
+    image ?? '',
+    /^node:(22|24)-[a-z]+-slim@sha256:[0-9a-f]{64}$/,
+    'node:<LTS>-<debian>-slim@sha256:<digest>',
+  );
 });
 
 test('build and runtime stages both start from NODE_IMAGE, whose default is the pinned stage (native better-sqlite3)', () => {

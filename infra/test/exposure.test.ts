@@ -18,12 +18,13 @@ const withCertificate = {
   certificateArn: 'arn:aws:acm:eu-west-1:111111111111:certificate/00000000-0000-0000-0000-000000000000',
 };
 
-const resourcesOf = (t: Template, type: string) =>
-  Object.entries(t.findResources(type)) as Array<[string, Resource]>;
+const resourcesOf = (t: Template, type: string) => Object.entries(t.findResources(type)) as Array<[string, Resource]>;
 
 function environmentOf(t: Template): Record<string, string> {
   const [[, taskDef] = []] = resourcesOf(t, 'AWS::ECS::TaskDefinition');
-  const [container] = taskDef?.Properties.ContainerDefinitions as Array<{ Environment: Array<{ Name: string; Value: string }> }>;
+  const [container] = taskDef?.Properties.ContainerDefinitions as Array<{
+    Environment: Array<{ Name: string; Value: string }>;
+  }>;
   return Object.fromEntries((container?.Environment ?? []).map((e) => [e.Name, e.Value]));
 }
 
@@ -45,7 +46,9 @@ describe('metrics stay off the public listeners', () => {
     test(`${name}: nothing publishes the metrics port (no port mapping, listener, target group or security-group rule)`, () => {
       const t = synth(context).service;
       const [[, taskDef] = []] = resourcesOf(t, 'AWS::ECS::TaskDefinition');
-      const mappings = (taskDef?.Properties.ContainerDefinitions as Array<{ PortMappings: Array<{ ContainerPort: number }> }>)
+      const mappings = (
+        taskDef?.Properties.ContainerDefinitions as Array<{ PortMappings: Array<{ ContainerPort: number }> }>
+      )
         .flatMap((c) => c.PortMappings)
         .map((m) => m.ContainerPort);
       assert.deepEqual(mappings, [8000]);

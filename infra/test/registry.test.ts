@@ -36,7 +36,10 @@ const actionsOf = (statements: Statement[]) =>
 
 test('ECR tags are immutable: one image per commit SHA, never rewritten (issue 12 point 12)', () => {
   const { registry } = synth();
-  registry.hasResourceProperties('AWS::ECR::Repository', { RepositoryName: 'pricebook', ImageTagMutability: 'IMMUTABLE' });
+  registry.hasResourceProperties('AWS::ECR::Repository', {
+    RepositoryName: 'pricebook',
+    ImageTagMutability: 'IMMUTABLE',
+  });
 });
 
 describe('GitHub OIDC roles (githubRepository set)', () => {
