@@ -2,16 +2,27 @@
 # Run:   docker run --rm -p 8000:8000 -v "$PWD/data:/app/data" -v "$PWD/logs:/app/logs" pricebook
 # (no `# syntax=` line on purpose: the builder's built-in frontend is used, nothing is fetched)
 
+# ---- base: Node 22 LTS, pinned by digest -------------------------------------------------------
+# The tag says what it is, the digest what is built; Dependabot (.github/dependabot.yml) proposes
+# the new digest when the tag moves. Both stages below start from it through NODE_IMAGE, whose
+# default is this stage; `--build-arg NODE_IMAGE=<image>` swaps the base without editing this file
+# (scripts/docker-lib.sh does so with its offline stand-in), and this stage is then never pulled.
+ARG NODE_IMAGE=node-base
+FROM node:22-bookworm-slim@sha256:43ac6c60b8f89723f746e8a92ce91abd5017e627ce1ddfe4238355d3a30b772c AS node-base
+
 # ---- build: compile TypeScript and the native better-sqlite3 addon ---------------------------
 # Same Node major as the runtime stage: better-sqlite3 is a native addon built for this ABI.
-FROM node:22-bookworm-slim AS build
+FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 # node-gyp needs a toolchain when no prebuilt better-sqlite3 binary can be downloaded.
 RUN apt-get update \
     && apt-get install -y --no-install-recommends python3 make g++ \
     && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund
+# No dependency's install script runs (@scarf/scarf's telemetry postinstall among them) but the two
+# that build or check a native binary; npm 10 (this image's) knows no allowScripts policy.
+RUN npm ci --ignore-scripts --no-audit --no-fund \
+    && npm rebuild better-sqlite3 esbuild
 COPY tsconfig.json tsconfig.build.json ./
 COPY scripts/bundle.mjs scripts/server-loader.mjs ./scripts/
 COPY src ./src
@@ -21,7 +32,7 @@ RUN npm run build \
     && npm cache clean --force
 
 # ---- runtime: production dependencies and dist/ only, as the unprivileged `node` user ---------
-FROM node:22-bookworm-slim AS runtime
+FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production \
     PORT=8000 \
     HOST=0.0.0.0 \

@@ -6,7 +6,8 @@
 # its own unix socket, exec-root and pidfile in a per-run temporary directory. Base images
 # cannot be pulled here, so `node:22-bookworm-slim` is a stand-in: a Debian bookworm
 # `debootstrap --variant=minbase` root filesystem plus this machine's Node.js, npm, Node
-# headers and CA bundle, imported under the exact name the Dockerfile's FROM uses.
+# headers and CA bundle, imported under the tag of the Dockerfile's digest-pinned base (a local
+# image cannot carry a registry digest) and passed to the build as `--build-arg NODE_IMAGE=`.
 #
 # Caches (kept between runs, safe to delete):
 #   /var/cache/pricebook-docker-test/bookworm-minbase.tar   debootstrap output (~35 s to rebuild)
@@ -18,7 +19,9 @@ set -euo pipefail
 DT_REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 DT_CACHE="${DOCKER_TEST_CACHE:-/var/cache/pricebook-docker-test}"
 DT_DATA_ROOT="${DOCKER_TEST_DATA_ROOT:-/var/tmp/pricebook-docker-test/data-root}"
-DT_BASE_IMAGE="$(awk 'toupper($1)=="FROM"{print $2; exit}' "$DT_REPO/Dockerfile")"
+# The Dockerfile's first FROM is its pinned base, `node:<tag>@sha256:<digest>`; the stand-in takes its tag.
+DT_PINNED_BASE="$(awk 'toupper($1)=="FROM"{print $2; exit}' "$DT_REPO/Dockerfile")"
+DT_BASE_IMAGE="${DT_PINNED_BASE%%@*}"
 DT_DOCKER=/usr/bin/docker # Debian's client (matches its dockerd); /usr/local/bin/docker may differ
 DT_WORK=""
 DT_DOCKERD_PID=""
@@ -130,6 +133,7 @@ dt_begin() {
   trap dt_cleanup EXIT
   trap 'exit 130' INT TERM
   [[ -n $DT_BASE_IMAGE ]] || dt_die "no FROM in Dockerfile"
+  grep -q '^ARG NODE_IMAGE=' "$DT_REPO/Dockerfile" || dt_die "the Dockerfile takes no NODE_IMAGE build argument"
 }
 
 # Imports the stand-in base image unless the engine already holds the same one.
@@ -187,9 +191,10 @@ dt_standin_image() {
 
 dt_build_image() {
   local tag="$1"
-  dt_log "DOCKER_BUILDKIT=1 docker build --network host -t $tag ."
+  dt_log "DOCKER_BUILDKIT=1 docker build --network host --build-arg NODE_IMAGE=$DT_BASE_IMAGE -t $tag ."
   if ! DOCKER_BUILDKIT=1 DOCKER_HOST="unix://$DT_WORK/docker.sock" timeout "${DOCKER_TEST_BUILD_TIMEOUT:-1200}" \
-    "$DT_DOCKER" build --network host --progress plain -t "$tag" "$DT_REPO" >"$DT_WORK/build.log" 2>&1; then
+    "$DT_DOCKER" build --network host --progress plain --build-arg "NODE_IMAGE=$DT_BASE_IMAGE" -t "$tag" "$DT_REPO" \
+    >"$DT_WORK/build.log" 2>&1; then
     tail -40 "$DT_WORK/build.log" >&2
     dt_die "docker build failed"
   fi

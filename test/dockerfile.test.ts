@@ -2,8 +2,9 @@
 // dockerfile-utils is the linter; its CLI's exit code is not trusted, its diagnostics are read.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -67,15 +68,35 @@ test('no "# syntax=" directive (it would fetch a frontend image)', () => {
   assert.doesNotMatch(dockerfile, /^\s*#\s*syntax\s*=/im);
 });
 
-test('multi-stage, every FROM on the same official Node major (native better-sqlite3)', () => {
-  const froms = all.filter((i) => i.keyword === 'FROM').map((i) => i.args.split(/\s+/)[0] ?? '');
-  assert.ok(froms.length >= 2, 'build and runtime stages');
-  const majors = new Set(froms.map((image) => image.match(/^node:(\d+)-/)?.[1]));
-  assert.equal(majors.size, 1, froms.join(', '));
-  const [major] = [...majors];
-  assert.ok(major === '22' || major === '24', `Node LTS 22 or 24, got ${major}`);
-  for (const image of froms) assert.match(image, /-slim$/);
+const froms = all.filter((i) => i.keyword === 'FROM').map((i) => i.args.split(/\s+/));
+const imageOf = (from: string[]) => from[0] ?? '';
+const stageOf = (from: string[]) => (from[1]?.toUpperCase() === 'AS' ? from[2] : undefined);
+
+test('one external base image, an official Node LTS -slim, pinned by digest', () => {
+  const external = froms.filter((f) => !imageOf(f).startsWith('$') && !stageNames().has(imageOf(f)));
+  assert.equal(external.length, 1, external.map(imageOf).join(', '));
+  const [image] = external.map(imageOf);
+  assert.match(
+    image ?? '',
+    /^node:(22|24)-[a-z]+-slim@sha256:[0-9a-f]{64}$/,
+    'node:<LTS>-<debian>-slim@sha256:<digest>',
+  );
 });
+
+test('build and runtime stages both start from NODE_IMAGE, whose default is the pinned stage (native better-sqlite3)', () => {
+  const arg = all.find((i) => i.keyword === 'ARG' && i.args.startsWith('NODE_IMAGE='));
+  assert.ok(arg, 'ARG NODE_IMAGE=… before the first FROM');
+  assert.ok(all.indexOf(arg) < all.findIndex((i) => i.keyword === 'FROM'), 'a global ARG, usable in FROM');
+  const pinnedStage = stageOf(froms.find((f) => imageOf(f).includes('@sha256:')) ?? []);
+  assert.equal(arg.args, `NODE_IMAGE=${pinnedStage}`);
+  const fromNodeImage = froms.filter((f) => /^\$\{?NODE_IMAGE\}?$/.test(imageOf(f))).map(stageOf);
+  assert.deepEqual(fromNodeImage, ['build', 'runtime']);
+  assert.equal(froms.length, 3, 'the pinned base, build, runtime');
+});
+
+function stageNames(): Set<string> {
+  return new Set(froms.map(stageOf).filter((s): s is string => Boolean(s)));
+}
 
 test('final stage: production dependencies only, dist/ from the build stage', () => {
   const build = stages.slice(0, -1).flat();
@@ -120,4 +141,52 @@ test('containers log to stdout and do not set DATABASE_URL (ECS passes PG* parts
     .join(' ');
   assert.match(env, /LOG_FILE=""/);
   assert.doesNotMatch(env, /DATABASE_URL/);
+});
+
+/** The Dockerfile's dependency install: the RUN that holds `npm ci`. */
+const installRun = all.find((i) => i.keyword === 'RUN' && /\bnpm ci\b/.test(i.args))?.args ?? '';
+
+test('every npm install in the image skips install scripts, then rebuilds better-sqlite3 and esbuild only', () => {
+  for (const i of all.filter((x) => x.keyword === 'RUN' && /\bnpm (ci|install|i)\b/.test(x.args))) {
+    for (const command of i.args.split(/&&|;/).filter((c) => /\bnpm (ci|install|i)\b/.test(c))) {
+      assert.match(command, /--ignore-scripts\b/, command);
+    }
+  }
+  assert.match(installRun, /^npm ci --ignore-scripts --no-audit --no-fund && npm rebuild better-sqlite3 esbuild$/);
+});
+
+test('that install, run for real: only better-sqlite3 and esbuild run their scripts, not @scarf/scarf', () => {
+  // Three local packages named like the real ones, each with a postinstall that leaves a file behind.
+  const dir = mkdtempSync(join(tmpdir(), 'pricebook-install-scripts-'));
+  try {
+    const names = ['better-sqlite3', 'esbuild', '@scarf/scarf'];
+    const dependencies: Record<string, string> = {};
+    for (const [n, name] of names.entries()) {
+      // An npm tarball is a gzipped tar of package/…
+      const src = join(dir, `src${n}`);
+      mkdirSync(join(src, 'package'), { recursive: true });
+      const postinstall = `node -e "require('fs').writeFileSync('postinstall-ran', '')"`;
+      const manifest = { name, version: '1.0.0', scripts: { postinstall } };
+      writeFileSync(join(src, 'package', 'package.json'), JSON.stringify(manifest));
+      execFileSync('tar', ['-czf', join(dir, `pkg${n}.tgz`), '-C', src, 'package']);
+      dependencies[name] = `file:./pkg${n}.tgz`;
+    }
+    // The project's own script policy (npm 11 reads allowScripts; npm 10 ignores it).
+    const { allowScripts } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+    writeFileSync(
+      join(dir, 'package.json'),
+      JSON.stringify({ name: 'scratch', version: '1.0.0', private: true, dependencies, allowScripts }),
+    );
+    const env = { ...process.env, npm_config_offline: 'true', npm_config_update_notifier: 'false' };
+    const quiet = { cwd: dir, stdio: 'pipe' as const, env };
+    execFileSync('npm', ['install', '--package-lock-only', '--ignore-scripts', '--no-audit', '--no-fund'], quiet);
+    execFileSync('sh', ['-c', installRun], quiet);
+    const ran = names.filter((name) => existsSync(join(dir, 'node_modules', name, 'postinstall-ran')));
+    assert.deepEqual(ran, ['better-sqlite3', 'esbuild']);
+    // Negative control: without --ignore-scripts, @scarf/scarf's script would have run.
+    execFileSync('sh', ['-c', 'rm -rf node_modules && npm ci --no-audit --no-fund'], quiet);
+    assert.ok(existsSync(join(dir, 'node_modules', '@scarf/scarf', 'postinstall-ran')));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

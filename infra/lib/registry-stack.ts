@@ -4,6 +4,8 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import type { Settings } from './settings.ts';
 
+const GITHUB_OIDC_HOST = 'token.actions.githubusercontent.com';
+
 export interface RegistryStackProps extends StackProps {
   readonly settings: Settings;
   /** Name of the service stack, whose generated role names the deploy role may pass to ECS. */
@@ -12,12 +14,16 @@ export interface RegistryStackProps extends StackProps {
 
 /**
  * What must exist before the first image can be pushed: the ECR repository and,
- * when `githubRepository` is set, the role GitHub Actions assumes through OIDC.
+ * when `githubRepository` is set, the two roles GitHub Actions assumes through OIDC
+ * (one pushes images from main, the other deploys from the `production` environment).
  * Kept apart from the service stack so that the service's first deployment can
  * already pull an image (see DEPLOY.md, "First deployment from zero").
  */
 export class RegistryStack extends Stack {
   readonly repository: ecr.Repository;
+  /** Pushes images from the main branch; no access to ECS. */
+  readonly imagePushRole?: iam.Role;
+  /** Deploys from the `production` environment; cannot push images. */
   readonly deployRole?: iam.Role;
 
   constructor(scope: Construct, id: string, props: RegistryStackProps) {
@@ -27,8 +33,9 @@ export class RegistryStack extends Stack {
     this.repository = new ecr.Repository(this, 'Repository', {
       repositoryName: settings.imageRepositoryName,
       imageScanOnPush: true,
-      // Tags are commit SHAs, never rewritten; `latest` stays mutable for Docker Hub parity only.
-      imageTagMutability: ecr.TagMutability.MUTABLE,
+      // One tag per commit SHA, never rewritten: a running task definition names exactly what it runs.
+      // The workflow pushes no `latest` here (Docker Hub has that) and skips a SHA already pushed.
+      imageTagMutability: ecr.TagMutability.IMMUTABLE,
       encryption: ecr.RepositoryEncryption.AES_256,
       removalPolicy: RemovalPolicy.RETAIN,
       lifecycleRules: [
@@ -49,44 +56,69 @@ export class RegistryStack extends Stack {
     new CfnOutput(this, 'RepositoryUri', { value: this.repository.repositoryUri });
 
     if (settings.githubRepository) {
-      this.deployRole = this.githubDeployRole(settings, props.serviceStackName);
+      const provider = this.githubOidcProvider(settings);
+      this.imagePushRole = this.githubImagePushRole(settings, provider);
+      this.deployRole = this.githubDeployRole(settings, provider, props.serviceStackName);
     }
   }
 
-  private githubDeployRole(settings: Settings, serviceStackName: string): iam.Role {
-    const host = 'token.actions.githubusercontent.com';
-    const provider = settings.createGithubOidcProvider
+  private githubOidcProvider(settings: Settings): iam.IOidcProvider {
+    return settings.createGithubOidcProvider
       ? // The native AWS::IAM::OIDCProvider: no custom-resource Lambda, IAM fetches the thumbprint.
         new iam.OidcProviderNative(this, 'GithubOidc', {
-          url: `https://${host}`,
+          url: `https://${GITHUB_OIDC_HOST}`,
           clientIds: ['sts.amazonaws.com'],
         })
       : iam.OidcProviderNative.fromOidcProviderArn(
           this,
           'GithubOidc',
-          `arn:${this.partition}:iam::${this.account}:oidc-provider/${host}`,
+          `arn:${this.partition}:iam::${this.account}:oidc-provider/${GITHUB_OIDC_HOST}`,
         );
+  }
 
-    const role = new iam.Role(this, 'GithubDeployRole', {
-      description: `Assumed by GitHub Actions (${settings.githubRepository}, main branch / production environment) to push images and deploy ${settings.serviceName}`,
+  /**
+   * Assumed by the image job on a push to main (OIDC subject `repo:<owner/repo>:ref:refs/heads/main`):
+   * it may push to this repository and nothing else, so it cannot change what runs.
+   */
+  private githubImagePushRole(settings: Settings, provider: iam.IOidcProvider): iam.Role {
+    const role = new iam.Role(this, 'GithubImagePushRole', {
+      description: `Assumed by GitHub Actions (${settings.githubRepository}, push to main) to push images to ECR`,
       maxSessionDuration: Duration.hours(1),
-      assumedBy: new iam.WebIdentityPrincipal(provider.openIdConnectProviderArn, {
-        StringEquals: { [`${host}:aud`]: 'sts.amazonaws.com' },
-        StringLike: {
-          [`${host}:sub`]: [
-            `repo:${settings.githubRepository}:ref:refs/heads/main`,
-            `repo:${settings.githubRepository}:environment:production`,
-          ],
-        },
-      }),
+      assumedBy: githubPrincipal(provider, `repo:${settings.githubRepository}:ref:refs/heads/main`),
+    });
+    // The push actions, ecr:GetAuthorizationToken (no resource-level permission) among them.
+    this.repository.grantPush(role);
+    // BatchGetImage: buildx reads back the manifests it pushes (AWS's own push policy lists it);
+    // DescribeImages: the workflow skips building a commit whose image is already there (tags are immutable).
+    this.repository.grant(role, 'ecr:BatchGetImage', 'ecr:DescribeImages');
+    Validations.of(role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'ecr:GetAuthorizationToken supports no resource-level permission; every other action is on this repository only.',
+    });
+    new CfnOutput(this, 'GithubImagePushRoleArn', {
+      value: role.roleArn,
+      description: 'GitHub repository variable AWS_PUSH_ROLE_ARN',
+    });
+    return role;
+  }
+
+  /**
+   * Assumed only by jobs in the `production` environment (OIDC subject
+   * `repo:<owner/repo>:environment:production`), so a deployment always passes that environment's
+   * protection rules (required reviewers, main only). It registers task definitions, runs the
+   * migration task and updates the service; it cannot push images.
+   */
+  private githubDeployRole(settings: Settings, provider: iam.IOidcProvider, serviceStackName: string): iam.Role {
+    const role = new iam.Role(this, 'GithubDeployRole', {
+      description: `Assumed by GitHub Actions (${settings.githubRepository}, production environment) to deploy ${settings.serviceName}`,
+      maxSessionDuration: Duration.hours(1),
+      assumedBy: githubPrincipal(provider, `repo:${settings.githubRepository}:environment:production`),
     });
 
     const name = settings.serviceName;
     const arn = (service: string, resource: string) =>
       `arn:${this.partition}:${service}:${this.region}:${this.account}:${resource}`;
-
-    // Push (and read back) images in this repository only.
-    this.repository.grantPullPush(role);
 
     // These ECS calls do not support resource-level permissions.
     role.addToPolicy(
@@ -137,7 +169,7 @@ export class RegistryStack extends Stack {
     const acknowledge = (id: string, reason: string) => Validations.of(role).acknowledge({ id, reason });
     acknowledge(
       'AwsSolutions-IAM5[Resource::*]',
-      'ecr:GetAuthorizationToken, ecs:RegisterTaskDefinition and ecs:DescribeTaskDefinition support no resource-level permissions (AWS service authorization reference).',
+      'ecs:RegisterTaskDefinition and ecs:DescribeTaskDefinition support no resource-level permissions (AWS service authorization reference).',
     );
     acknowledge(
       `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ecs:<AWS::Region>:<AWS::AccountId>:task-definition/${name}:*]`,
@@ -158,8 +190,18 @@ export class RegistryStack extends Stack {
 
     new CfnOutput(this, 'GithubDeployRoleArn', {
       value: role.roleArn,
-      description: 'GitHub repository variable AWS_ROLE_ARN',
+      description: 'GitHub repository variable AWS_DEPLOY_ROLE_ARN',
     });
     return role;
   }
+}
+
+/** GitHub's OIDC tokens for exactly one subject, issued for AWS STS. */
+function githubPrincipal(provider: iam.IOidcProvider, subject: string): iam.WebIdentityPrincipal {
+  return new iam.WebIdentityPrincipal(provider.openIdConnectProviderArn, {
+    StringEquals: {
+      [`${GITHUB_OIDC_HOST}:aud`]: 'sts.amazonaws.com',
+      [`${GITHUB_OIDC_HOST}:sub`]: subject,
+    },
+  });
 }

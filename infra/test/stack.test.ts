@@ -360,26 +360,4 @@ describe('registry stack', () => {
     );
     registry.resourceCountIs('AWS::IAM::Role', 0);
   });
-
-  test('GitHub OIDC deploy role: trusted for main/production of one repository, no stored keys', () => {
-    const { registry } = synth({ githubRepository: 'acme/pricebook', createGithubOidcProvider: true });
-    registry.hasResourceProperties('AWS::IAM::OIDCProvider', {
-      Url: 'https://token.actions.githubusercontent.com',
-      ClientIdList: ['sts.amazonaws.com'],
-    });
-    registry.resourceCountIs('AWS::IAM::User', 0);
-    registry.resourceCountIs('AWS::IAM::AccessKey', 0);
-    const [, role] = only(registry, 'AWS::IAM::Role');
-    const trust = JSON.stringify(role.Properties.AssumeRolePolicyDocument);
-    assert.match(trust, /sts:AssumeRoleWithWebIdentity/);
-    assert.match(trust, /repo:acme\/pricebook:ref:refs\/heads\/main/);
-    assert.match(trust, /repo:acme\/pricebook:environment:production/);
-    assert.match(trust, /token\.actions\.githubusercontent\.com:aud/);
-    const policy = JSON.stringify(Object.values(registry.findResources('AWS::IAM::Policy')));
-    for (const action of ['ecr:PutImage', 'ecs:RegisterTaskDefinition', 'ecs:RunTask', 'ecs:UpdateService', 'iam:PassRole']) {
-      assert.ok(policy.includes(action), action);
-    }
-    assert.match(policy, /ecs-tasks\.amazonaws\.com/);
-    assert.doesNotMatch(policy, /"ecs:\*"|"iam:\*"|"\*:\*"|"Action":"\*"/);
-  });
 });

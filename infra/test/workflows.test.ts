@@ -26,7 +26,7 @@ export function isVarsFalsePositive(r: { kind: string; message: string }): boole
   return r.kind === 'expression' && /^undefined variable "vars"\./.test(r.message);
 }
 
-type Step = { uses?: string; run?: string; with?: Record<string, unknown>; if?: string };
+type Step = { id?: string; uses?: string; run?: string; with?: Record<string, unknown>; if?: string };
 type Job = {
   needs?: string | string[];
   if?: string;
@@ -100,8 +100,13 @@ describe('GitHub Actions workflows', () => {
     const { test: testJob, infra, image, deploy } = wf.jobs;
     assert.ok(testJob && infra && image && deploy);
 
-    // Tests on the supported Node majors against a PostgreSQL service container.
+    // Tests on the supported Node majors against a PostgreSQL service container; 22 is the primary one.
     assert.deepEqual(testJob.strategy?.matrix?.node, [20, 22, 24]);
+    assert.deepEqual(testJob.strategy?.matrix?.include, [{ node: 22, primary: true }]);
+    const audit = testJob.steps.find((s) => s.run?.includes('scripts/audit.sh'));
+    assert.equal(audit?.if, 'matrix.primary', 'the audit runs once, on the primary version');
+    const infraNode = infra.steps.find((s) => s.uses?.startsWith('actions/setup-node@'))?.with?.['node-version'];
+    assert.equal(infraNode, 22, 'infra runs on the primary version');
     assert.match(testJob.services?.postgres?.image ?? '', /^postgres:16/);
     const runs = testJob.steps.map((s) => s.run).filter(Boolean);
     for (const cmd of ['npm ci', 'npm run typecheck', 'npm run lint', 'npm test']) {
@@ -146,6 +151,73 @@ describe('GitHub Actions workflows', () => {
       assert.ok(next > at, `${needle} comes after the previous deploy step`);
       at = next;
     }
+  });
+
+  test('ci.yml: the image job assumes the push role; only the production-environment job assumes the deploy role', () => {
+    const text = readFileSync(join(workflowDir, 'ci.yml'), 'utf8');
+    const wf = parse(text) as Workflow;
+    const roleOf = (job: Job) =>
+      job.steps.filter((s) => s.uses?.startsWith('aws-actions/configure-aws-credentials@')).map((s) => s.with?.['role-to-assume']);
+    const environmentOf = (job: Job) =>
+      typeof job.environment === 'string' ? job.environment : (job.environment as { name?: string } | undefined)?.name;
+    const { image, deploy } = wf.jobs;
+    assert.ok(image && deploy);
+    assert.deepEqual(roleOf(image), ['${{ vars.AWS_PUSH_ROLE_ARN }}']);
+    assert.equal(environmentOf(image), undefined, 'the image job runs on main, outside the environment');
+    assert.deepEqual(roleOf(deploy), ['${{ vars.AWS_DEPLOY_ROLE_ARN }}']);
+    assert.equal(environmentOf(deploy), 'production');
+    for (const [name, job] of Object.entries(wf.jobs)) {
+      if (name === 'deploy') continue;
+      assert.doesNotMatch(JSON.stringify(job), /AWS_DEPLOY_ROLE_ARN/, `${name} must not use the deploy role`);
+    }
+    assert.doesNotMatch(text, /vars\.AWS_ROLE_ARN/, 'the single role variable is gone');
+    // The header comment lists both variables for the operator.
+    assert.match(text, /^#.*AWS_PUSH_ROLE_ARN \(output GithubImagePushRoleArn/m);
+    assert.match(text, /^#.*AWS_DEPLOY_ROLE_ARN \(output GithubDeployRoleArn/m);
+  });
+
+  test('ci.yml: ECR gets the commit SHA tag only (its tags are immutable), and a re-run does not push it again', () => {
+    const wf = parse(readFileSync(join(workflowDir, 'ci.yml'), 'utf8')) as Workflow;
+    const image = wf.jobs.image;
+    assert.ok(image);
+    const refs = image.steps.find((s) => s.id === 'refs')?.run ?? '';
+    const ecrTags = refs.split('\n').filter((line) => line.includes('$REGISTRY/$ECR_REPOSITORY'));
+    assert.ok(ecrTags.length > 0);
+    for (const line of ecrTags) assert.match(line, /:\$SHA"$/, line);
+    assert.doesNotMatch(JSON.stringify(wf), /ECR_REPOSITORY:latest|\$REGISTRY\/\$ECR_REPOSITORY:(?!\$SHA)/);
+    const existing = image.steps.find((s) => s.id === 'existing');
+    assert.match(existing?.run ?? '', /aws ecr describe-images --repository-name "\$ECR_REPOSITORY" --image-ids imageTag="\$SHA"/);
+    assert.match(existing?.run ?? '', /ImageNotFoundException/, 'any other error fails the job');
+    const build = image.steps.find((s) => s.uses?.startsWith('docker/build-push-action@'));
+    assert.equal(build?.if, "steps.existing.outputs.found != 'true'");
+  });
+
+  test('the project is installed the same way in CI, in .ci/run and in the image: scripts of better-sqlite3 and esbuild only', () => {
+    const wf = parse(readFileSync(join(workflowDir, 'ci.yml'), 'utf8')) as Workflow;
+    const runs = (wf.jobs.test?.steps ?? []).map((s) => s.run).filter((r): r is string => Boolean(r));
+    const install = runs.findIndex((r) => r.startsWith('npm ci'));
+    assert.equal(runs[install], 'npm ci --ignore-scripts --no-audit --no-fund');
+    assert.equal(runs[install + 1], 'npm rebuild better-sqlite3 esbuild');
+    assert.ok(!runs.some((r) => /\bnpm (ci|install|i)\b/.test(r) && !r.includes('--ignore-scripts')));
+    const ciRun = readFileSync(join(root, '.ci', 'run'), 'utf8');
+    const expected = 'npm ci --ignore-scripts --no-audit --no-fund && npm rebuild better-sqlite3 esbuild';
+    assert.equal(ciRun.split('\n')[ciRun.split('\n').indexOf('echo "== install"') + 1], expected);
+    const dockerfile = readFileSync(join(root, 'Dockerfile'), 'utf8').replace(/\\\n\s*/g, '');
+    assert.ok(dockerfile.includes(`RUN ${expected}`), 'the Dockerfile runs the same install');
+  });
+
+  test('dependabot.yml keeps the actions, the image base and both npm trees current', () => {
+    const config = parse(readFileSync(join(root, '.github', 'dependabot.yml'), 'utf8')) as {
+      version: number;
+      updates: Array<{ 'package-ecosystem': string; directory: string; schedule?: { interval?: string } }>;
+    };
+    assert.equal(config.version, 2);
+    const watched = config.updates.map((u) => `${u['package-ecosystem']} ${u.directory}`).sort();
+    assert.deepEqual(watched, ['docker /', 'github-actions /', 'npm /', 'npm /infra']);
+    for (const u of config.updates) assert.ok(u.schedule?.interval, `${u['package-ecosystem']} has a schedule`);
+    // Dependabot's docker updater reads literal FROM lines only: the pinned base must be one.
+    const firstFrom = readFileSync(join(root, 'Dockerfile'), 'utf8').match(/^FROM\s+(\S+)/m)?.[1] ?? '';
+    assert.match(firstFrom, /^node:[\w.-]+@sha256:[0-9a-f]{64}$/);
   });
 
   test('the vars filter removes only what it should', () => {
