@@ -76,7 +76,7 @@ export async function buildApp(config: Config, { database, logger }: AppDeps): P
   addSecurityHeaders(app);
   // Every request counts against the rate limit, before CORS, authentication or routing decide.
   await addRateLimit(app, config.rateLimitPerMinute, rawBudget);
-  addCors(app, config.corsOrigins);
+  await addCors(app, config.corsOrigins);
   addErrorHandler(app);
   addNotFoundHandler(app);
   if (config.metricsEnabled) addMetrics(app, database);

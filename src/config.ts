@@ -39,6 +39,8 @@ export interface Config {
   apiToken: string | null;
   idempotencyTtlSeconds: number;
   metricsEnabled: boolean;
+  /** Where /metrics is served (on HOST), apart from the public PORT. */
+  metricsPort: number;
   pageMaxLimit: number;
   /** Origins allowed to call the API from a browser; `*` for any. Empty: no CORS headers. */
   corsOrigins: string[];
@@ -100,9 +102,13 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     apiToken: parseToken(env.API_TOKEN, problems),
     idempotencyTtlSeconds: int('IDEMPOTENCY_TTL_SECONDS', 86_400, 1, 365 * 86_400),
     metricsEnabled: bool('METRICS', true),
+    metricsPort: int('METRICS_PORT', 9464, 0, 65535),
     pageMaxLimit: int('PAGE_MAX_LIMIT', 1000, 1, 1_000_000),
     corsOrigins: parseOrigins(env.CORS_ORIGINS, problems),
   };
+  if (config.metricsEnabled && config.metricsPort !== 0 && config.metricsPort === config.port) {
+    problems.push('METRICS_PORT must differ from PORT: metrics are kept off the public port');
+  }
   if (config.requestTimeoutMs > 0 && config.headersTimeoutMs > config.requestTimeoutMs) {
     problems.push('HEADERS_TIMEOUT_MS must not be larger than REQUEST_TIMEOUT_MS');
   }

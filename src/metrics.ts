@@ -1,11 +1,21 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { FastifyInstance, onResponseHookHandler } from 'fastify';
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import type { Database } from './db/database.js';
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Serves /metrics on a listener of its own (server.ts: METRICS_PORT on HOST); closed with the app. */
+    listenForMetrics(port: number, host: string): Promise<AddressInfo>;
+  }
+}
+
 /**
- * Prometheus metrics at /metrics: requests by route and status, a latency histogram, the
- * database pool, and Node's own figures (event-loop lag, heap, GC, handles). Each worker process
- * of WORKERS > 1 reports its own.
+ * Prometheus metrics: requests by route and status, a latency histogram, the database pool, and
+ * Node's own figures (event-loop lag, heap, GC, handles). Each worker process of WORKERS > 1
+ * reports its own. Served at /metrics on a listener of their own (listenForMetrics): the public
+ * port, which a load balancer exposes, never answers them.
  */
 export function addMetrics(app: FastifyInstance, database: Database): void {
   const registry = new Registry();
@@ -40,9 +50,24 @@ export function addMetrics(app: FastifyInstance, database: Database): void {
     if (request.is404) http.series(request.method, 'unmatched').record(reply.statusCode, reply.elapsedTime);
     done();
   });
-  app.get('/metrics', async (_request, reply) =>
-    reply.type(registry.contentType).send(`${http.render()}${await registry.metrics()}`),
-  );
+  const server = createServer((request, response) => {
+    if (request.method !== 'GET' || request.url?.split('?', 1)[0] !== '/metrics') {
+      response.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('Not Found\n');
+      return;
+    }
+    registry.metrics().then((defaults) => {
+      response.writeHead(200, { 'content-type': registry.contentType }).end(`${http.render()}${defaults}`);
+    });
+  });
+  app.decorate('listenForMetrics', (port: number, host: string) => listen(server, port, host));
+  app.addHook('onClose', (_app, done) => (server.listening ? server.close(() => done()) : done()));
+}
+
+function listen(server: Server, port: number, host: string): Promise<AddressInfo> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve(server.address() as AddressInfo));
+  });
 }
 
 const BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];

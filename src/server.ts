@@ -50,6 +50,12 @@ async function runServer(config: Config): Promise<void> {
     await startupStep(listenSetting(config), () =>
       app.listen({ port: config.port, host: config.host, listenTextResolver: (address) => `Listening on ${address}` }),
     );
+    if (config.metricsEnabled) {
+      const { address, port } = await startupStep(`METRICS_PORT ${config.metricsPort}`, () =>
+        app.listenForMetrics(config.metricsPort, config.host),
+      );
+      logger.info(`Metrics on http://${address.includes(':') ? `[${address}]` : address}:${port}/metrics`);
+    }
     if (applied.length > 0) logger.info({ migrations: applied }, 'Applied database migrations');
   } catch (error) {
     const line = error instanceof StartupFailure ? error.message : `${(error as Error).message}`;

@@ -520,6 +520,11 @@ describe('page and documentation mounts', () => {
       assert.match(String(bundle.headers['content-type']), /javascript/);
       assert.ok(bundle.body.length > 100_000, 'Swagger UI itself is served');
       assert.equal((await call(app, 'GET', '/api/docs/static/nope.js')).status, 404);
+      assert.equal((await call(app, 'GET', '/api/docs/static/swagger-ui.css')).status, 200);
+      // Only the files the page loads: not the package's demo page, which loads a remote pet store.
+      for (const file of ['index.html', '', 'swagger-initializer.js', 'package.json', 'swagger-ui.js']) {
+        assert.equal((await call(app, 'GET', `/api/docs/static/${file}`)).status, 404, file);
+      }
       const schema = await call(app, 'GET', '/api/schema/');
       assert.equal(schema.status, 200);
       assert.equal(schema.json().openapi, '3.1.0');

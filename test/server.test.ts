@@ -26,7 +26,7 @@ const jsonLines = (text: string): Line[] =>
 /** Runs the server until it exits by itself; its exit code and standard error. */
 async function runToExit(env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
-    env: { ...process.env, ...env },
+    env: { ...process.env, METRICS_PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
@@ -208,6 +208,10 @@ describe('the server process', { timeout: 300_000 }, () => {
       [
         { DATABASE_URL: `sqlite:${join(dir, 'db.sqlite3')}`, PORT: taken, HOST: '127.0.0.1' },
         `Cannot start: PORT ${taken} / HOST 127.0.0.1: the address is already in use`,
+      ],
+      [
+        { DATABASE_URL: `sqlite:${join(dir, 'db.sqlite3')}`, METRICS_PORT: taken, HOST: '127.0.0.1' },
+        `Cannot start: METRICS_PORT ${taken}: the address is already in use`,
       ],
       [
         { DATABASE_URL: 'postgres://someone:s3cret-pw@127.0.0.1:1/shop' },

@@ -2,7 +2,7 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { notFound } from './errors.js';
 import { sendNotFoundPage } from './not-found.js';
 import type { RequestLog } from './request-log.js';
-import { findResource, pathOf } from './resources.js';
+import { findResource, pathOf, setApiHeaders } from './resources.js';
 import { setSecurityHeaders } from './security-headers.js';
 
 /**
@@ -23,9 +23,5 @@ function answer(error: FastifyError, request: FastifyRequest, reply: FastifyRepl
   const resource = findResource(pathOf(request.url));
   if (!resource) return sendNotFoundPage(reply);
   const { statusCode, body } = notFound();
-  return reply
-    .code(statusCode)
-    .headers({ allow: resource.allow, vary: 'Accept, Cookie' })
-    .type('application/json')
-    .send(JSON.stringify(body));
+  return setApiHeaders(reply, resource).code(statusCode).type('application/json').send(JSON.stringify(body));
 }

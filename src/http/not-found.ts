@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { methodNotAllowed } from './errors.js';
 import { negotiate } from './negotiation.js';
-import { findResource, pathOf } from './resources.js';
+import { findResource, pathOf, setApiHeaders } from './resources.js';
 
 export const NOT_FOUND_HTML = '<h1>Not Found</h1><p>The requested resource was not found on this server.</p>';
 
@@ -17,7 +17,7 @@ export function addNotFoundHandler(app: FastifyInstance): void {
   app.setNotFoundHandler(async (request, reply) => {
     const resource = findResource(pathOf(request.url));
     if (!resource) return sendNotFoundPage(reply);
-    reply.header('allow', resource.allow).header('vary', 'Accept, Cookie');
+    setApiHeaders(reply, resource);
     negotiate((request.query as { format?: string }).format, request.headers.accept);
     throw methodNotAllowed(request.method, resource.allow);
   });

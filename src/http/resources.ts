@@ -1,4 +1,4 @@
-import type { FastifyInstance, HTTPMethods, RouteOptions } from 'fastify';
+import type { FastifyInstance, FastifyReply, HTTPMethods, RouteOptions } from 'fastify';
 
 // The API's URLs and the methods each allows. Routes are registered from here and the 405
 // answer (not-found.ts) reads the same table, so the two can never disagree.
@@ -29,6 +29,12 @@ export const ITEM_DETAIL = resource('/api/items/:id/', 'GET, PUT, PATCH, DELETE,
 const RESOURCES = [API_ROOT, ITEM_LIST, ITEM_DETAIL];
 
 export const findResource = (path: string): Resource | undefined => RESOURCES.find((r) => r.pattern.test(path));
+
+/** What every answer on an API URL carries: its allowed methods, and what it varies by (added to any other Vary, such as CORS's Origin). */
+export function setApiHeaders(reply: FastifyReply, resource: Resource): FastifyReply {
+  const vary = reply.getHeader('vary');
+  return reply.header('allow', resource.allow).header('vary', vary ? `${vary}, Accept, Cookie` : 'Accept, Cookie');
+}
 
 export const pathOf = (url: string): string => {
   const query = url.indexOf('?');

@@ -4,7 +4,16 @@ import { contentTypeOf, parseBody } from '../http/body.js';
 import { ApiError, methodNotAllowed, noItem } from '../http/errors.js';
 import { negotiate } from '../http/negotiation.js';
 import { sendNotFoundPage } from '../http/not-found.js';
-import { API_ROOT, findResource, ITEM_DETAIL, ITEM_LIST, pathOf, type Resource, routeOn } from '../http/resources.js';
+import {
+  API_ROOT,
+  findResource,
+  ITEM_DETAIL,
+  ITEM_LIST,
+  pathOf,
+  type Resource,
+  routeOn,
+  setApiHeaders,
+} from '../http/resources.js';
 import { docs } from './docs.js';
 import { expectedVersion, isNotModified, itemEtag, preconditionFailed } from './etag.js';
 import { hashRequest, idempotencyKeyOf, replay, sweepExpiredKeys } from './idempotency.js';
@@ -49,7 +58,7 @@ export async function itemRoutes(app: FastifyInstance, options: ItemRoutesOption
       const path = pathOf(request.url);
       const resource = routed.pattern.test(path) ? routed : findResource(path);
       if (!resource) return void sendNotFoundPage(reply);
-      reply.header('allow', resource.allow).header('vary', 'Accept, Cookie');
+      setApiHeaders(reply, resource);
       try {
         negotiate((request.query as ItemQuery).format, request.headers.accept);
       } catch (error) {

@@ -27,7 +27,7 @@ export async function startServer(
 ): Promise<ServerProcess> {
   const port = Number(env.PORT ?? (await freePort()));
   const child = spawn(process.execPath, args, {
-    env: { ...process.env, HOST: '127.0.0.1', LOG_FILE: '', ...env, PORT: String(port) },
+    env: { ...process.env, HOST: '127.0.0.1', LOG_FILE: '', METRICS_PORT: '0', ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ItemStore } from '../../src/items/store.js';
 import { backends } from '../helpers/backends.js';
 import { build } from '../helpers/build.js';
+import { expectNotFoundPage } from '../helpers/http.js';
 import { leakIn, logFileLines, percentEncode } from '../helpers/reliability.js';
 
 // Hostile input: SQL metacharacters are data, never SQL; control characters cannot forge a log
@@ -420,7 +421,7 @@ for (const backend of backends) {
       assert.equal((await store.list()).length, 0);
     });
 
-    test('/metrics: requests by route template and status, latency histogram, pool gauges', async (t) => {
+    test('/metrics, on its own port only: requests by route template and status, latency histogram, pool gauges', async (t) => {
       const { app, store } = await build(t, backend, { LOG_LEVEL: 'silent' });
       const { send } = client(app);
       const item = await store.create({ product: 'm', price: 1 });
@@ -429,10 +430,17 @@ for (const backend of backends) {
       assert.equal((await send('GET', '/api/items/424242/')).status, 404);
       assert.equal((await send('POST', '/api/items/', { json: { product: '', price: 1 } })).status, 400);
       for (let i = 0; i < 5; i++) assert.equal((await send('GET', `/random/path-${i}-${'z'.repeat(i)}`)).status, 404);
-      const metrics = await send('GET', '/metrics');
+      expectNotFoundPage(await send('GET', '/metrics'));
+      const { port } = await app.listenForMetrics(0, '127.0.0.1');
+      assert.equal(
+        (await fetch(`http://127.0.0.1:${port}/other`)).status,
+        404,
+        'the metrics listener serves /metrics only',
+      );
+      const metrics = await fetch(`http://127.0.0.1:${port}/metrics`);
       assert.equal(metrics.status, 200);
-      assert.match(String(metrics.headers['content-type']), /^text\/plain/);
-      const text = metrics.body;
+      assert.match(String(metrics.headers.get('content-type')), /^text\/plain/);
+      const text = await metrics.text();
       const value = (line: RegExp) => {
         const match = text.split('\n').find((l) => line.test(l));
         return match === undefined ? undefined : Number(match.split(' ').at(-1));

@@ -24,6 +24,7 @@ describe('loadConfig', () => {
       logFile: 'logs/api_server.log',
       logFileMaxBytes: 10 * 1024 * 1024,
       logFileBackups: 5,
+      metricsPort: 9464,
       migrateOnStart: true,
       workers: 1,
       bodyLimit: 3 * 1024 * 1024,
@@ -147,6 +148,10 @@ describe('loadConfig', () => {
       ],
       [{ REQUEST_TIMEOUT_MS: 'x' }, 'REQUEST_TIMEOUT_MS must be a whole number from 0 to 3600000, got "x"'],
       [{ HEADERS_TIMEOUT_MS: '0' }, 'HEADERS_TIMEOUT_MS must be a whole number from 1 to 3600000, got "0"'],
+      [
+        { PORT: '9000', METRICS_PORT: '9000' },
+        'METRICS_PORT must differ from PORT: metrics are kept off the public port',
+      ],
       [
         { REQUEST_TIMEOUT_MS: '1000', HEADERS_TIMEOUT_MS: '2000' },
         'HEADERS_TIMEOUT_MS must not be larger than REQUEST_TIMEOUT_MS',
