@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { BrowserContext } from 'playwright-core';
@@ -25,6 +25,7 @@ import {
 // the database through the API. The other page-*.test.ts files go deeper into one point each.
 
 const SCREENSHOT = new URL('../../docs/screenshot.png', import.meta.url).pathname;
+const PUBLIC = new URL('../../public/', import.meta.url).pathname;
 
 describe('item manager page in Chromium', { skip: skipWithoutChromium }, () => {
   let context: BrowserContext;
@@ -54,6 +55,12 @@ describe('item manager page in Chromium', { skip: skipWithoutChromium }, () => {
         `[...document.querySelectorAll('input, select')].filter((el) => el.labels.length === 0).map((el) => el.outerHTML)`,
       );
       assert.deepEqual(unlabelled, []);
+      // Every module is asked for at once (modulepreload), not one level of imports after another.
+      const preloaded = await page
+        .locator('link[rel="modulepreload"]')
+        .evaluateAll((links) => links.map((link) => link.getAttribute('href')));
+      const modules = readdirSync(PUBLIC).filter((file) => file.endsWith('.js') && file !== 'app.js');
+      assert.deepEqual(preloaded.sort(), modules.map((file) => `/${file}`).sort());
 
       // Add.
       const add = async (product: string, price: string) => {
