@@ -4,8 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
-import { type Backend, createPostgresDatabase } from '../helpers/backends.js';
-import { inParallel, type ServerProcess, startServer } from '../helpers/server-process.js';
+import type { DatabaseConfig } from '../../src/config.js';
+import { openDatabase } from '../../src/db/database.js';
+import { migrateToLatest } from '../../src/db/migrate.js';
+import { createItemStore, type ItemStore } from '../../src/items/store.js';
+import { type Backend, createPostgresDatabase, databaseUrlOf } from '../helpers/backends.js';
+import { type ServerProcess, startServer } from '../helpers/server-process.js';
 
 // What the browser tests of the page share: Debian's Chromium (never a downloaded one) driven by
 // playwright-core, the real server on a fresh database, and small readers of the page's state.
@@ -61,21 +65,58 @@ export async function launchBrowser(): Promise<{ context: BrowserContext; close:
   };
 }
 
-/** The server on a fresh database of `backend`, stopped (and the database removed) after the test. */
-export async function startOn(t: TestContext, backend: Backend, env: Record<string, string> = {}) {
-  let url: string;
+/**
+ * The server on a fresh database of `backend`, stopped (and the database removed) after the test.
+ * `seed` fills the database first, through the project's own store (much faster than through HTTP).
+ */
+export async function startOn(
+  t: TestContext,
+  backend: Backend,
+  env: Record<string, string> = {},
+  seed?: (store: ItemStore) => Promise<void>,
+) {
+  let database: DatabaseConfig;
   if (backend === 'sqlite') {
     const dir = mkdtempSync(join(tmpdir(), 'pricebook-web-'));
     t.after(() => rmSync(dir, { recursive: true, force: true }));
-    url = `sqlite:${join(dir, 'db.sqlite3')}`;
+    database = { kind: 'sqlite', path: join(dir, 'db.sqlite3') };
   } else {
-    const database = await createPostgresDatabase();
-    t.after(database.drop);
-    url = database.url;
+    const created = await createPostgresDatabase();
+    t.after(created.drop);
+    database = {
+      kind: 'postgres',
+      url: created.url,
+      poolSize: 8,
+      statementTimeoutMs: 30_000,
+      connectTimeoutMs: 30_000,
+    };
   }
-  const server = await startServer({ DATABASE_URL: url, LOG_LEVEL: 'warn', ...env });
+  if (seed) {
+    const opened = await openDatabase(database);
+    try {
+      await migrateToLatest(opened);
+      await seed(createItemStore(opened.db, opened.kind));
+    } finally {
+      await opened.close();
+    }
+  }
+  const server = await startServer({ DATABASE_URL: databaseUrlOf(database), LOG_LEVEL: 'warn', ...env });
   t.after(() => server.stop());
   return server;
+}
+
+/** Creates `count` items through `store`, `name(i)` and `price(i)`, a batch at a time (ids in batch order). */
+export async function seedItems(
+  store: ItemStore,
+  count: number,
+  name: (i: number) => string,
+  price: (i: number) => number,
+) {
+  const BATCH = 100;
+  for (let start = 0; start < count; start += BATCH) {
+    const batch = Array.from({ length: Math.min(BATCH, count - start) }, (_, k) => start + k);
+    await Promise.all(batch.map((i) => store.create({ product: name(i), price: price(i) })));
+  }
 }
 
 /**
@@ -183,12 +224,6 @@ export function apiOf(base: string, token?: string) {
       });
       assert.equal(response.status, 201);
       return (await response.json()) as ApiItem;
-    },
-    /** Creates `count` items, `name(i)`/`price(i)`, a few requests at a time. */
-    async seed(count: number, name: (i: number) => string, price: (i: number) => number) {
-      await inParallel(count, 8, async (i) => {
-        await this.create(name(i), price(i));
-      });
     },
   };
 }

@@ -11,6 +11,7 @@ import {
   gotoList,
   LOCALE,
   launchBrowser,
+  noHorizontalScroll,
   openPage,
   rowTexts,
   skipWithoutChromium,
@@ -272,6 +273,7 @@ describe('the page in Chromium with prices as money and a token', { skip: skipWi
     assert.equal(await tokenInput.inputValue(), '');
     assert.ok(!(await page.content()).includes(TOKEN), 'the token is not in the page');
     assert.equal(await focused(page), 'input: ');
+    assert.ok(await noHorizontalScroll(page), 'no horizontal scrolling at 390 px, signed in');
     await page.getByLabel('Product', { exact: true }).fill('Butter');
     await page.getByLabel('Price', { exact: true }).fill('199');
     await addButton.click();

@@ -11,6 +11,7 @@ import {
   launchBrowser,
   openPage,
   rowTexts,
+  seedItems,
   skipWithoutChromium,
   startOn,
   statusText,
@@ -228,14 +229,16 @@ describe('the page writes once, clears stale errors, keeps focus', { skip: skipW
   test('after a delete, focus moves to the next row, else the last, else the list heading (sqlite)', {
     timeout: 90_000,
   }, async (t) => {
-    const server = await startOn(t, 'sqlite');
-    const api = apiOf(server.base);
     // 52 items: 50 on page 1, 2 on page 2 (two digits each, so searching one finds only it).
-    await api.seed(
-      52,
-      (i) => `Item ${String(i + 1).padStart(2, '0')}`,
-      (i) => i,
+    const server = await startOn(t, 'sqlite', {}, (store) =>
+      seedItems(
+        store,
+        52,
+        (i) => `Item ${String(i + 1).padStart(2, '0')}`,
+        (i) => i,
+      ),
     );
+    const api = apiOf(server.base);
     const { page, problems } = await openPage(t, context, server);
     page.on('dialog', (dialog) => void dialog.accept());
     await gotoList(page, server.base);
