@@ -7,7 +7,7 @@
 //   status.js  the live status line
 
 import { prepareAddForm, setUpAddForm } from './add.js';
-import { setUpSignIn } from './auth.js';
+import { requireTokenForWrites, setUpSignIn } from './auth.js';
 import { deleteItem } from './delete.js';
 import { startEdit } from './edit.js';
 import { loadFieldLimits } from './forms.js';
@@ -35,9 +35,10 @@ function setUpRowActions() {
   });
 }
 
+setUpSignIn();
 const settings = loadPageSettings().then((loaded) => {
   usePriceSettings(loaded);
-  setUpSignIn(loaded.writesNeedToken);
+  requireTokenForWrites(loaded.writesNeedToken);
   return loaded;
 });
 setUpAddForm();

@@ -23,15 +23,20 @@ export function tokenHeaders() {
   return token ? { authorization: `Bearer ${token}` } : {};
 }
 
-/** Wires the sign-in form; `needed` is the server's word (page settings) that writes need a token. */
-export function setUpSignIn(needed) {
-  writesNeedToken = needed;
+/** Wires the sign-in form and "Forget token" (at once: a 401 may come before the page settings). */
+export function setUpSignIn() {
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     signIn();
   });
   input.addEventListener('input', () => showInputError(''));
   forgetButton.addEventListener('click', forgetToken);
+  showSignInState();
+}
+
+/** The server's word (page settings) on whether writes need a token. */
+export function requireTokenForWrites(needed) {
+  writesNeedToken = writesNeedToken || needed;
   showSignInState();
 }
 
@@ -57,9 +62,10 @@ function signIn() {
   input.value = '';
   showSignInState();
   say('Signed in for this tab.');
-  const back = returnFocusTo?.isConnected && !returnFocusTo.closest('[hidden]') ? returnFocusTo : null;
+  const back = returnFocusTo;
   returnFocusTo = null;
-  (back ?? document.getElementById('add-product')).focus();
+  const canReturn = back?.isConnected && back !== document.body && !back.disabled && !back.closest('[hidden]');
+  (canReturn ? back : document.getElementById('add-product')).focus();
 }
 
 function forgetToken() {

@@ -20,8 +20,11 @@ const editTemplate = document.getElementById('edit-template');
 let formCounter = 0;
 
 export async function startEdit(row) {
-  if (row.querySelector('.edit-form')) return;
-  const answer = await request('GET', itemUrl(row.dataset.id)).catch(() => null);
+  if (row.querySelector('.edit-form') || row.hasAttribute('data-opening')) return;
+  row.setAttribute('data-opening', '');
+  const answer = await request('GET', itemUrl(row.dataset.id))
+    .catch(() => null)
+    .finally(() => row.removeAttribute('data-opening'));
   if (!answer) return say('Could not reach the server.', 'error');
   if (answer.status === 404) {
     say('That item was deleted meanwhile.', 'error');
