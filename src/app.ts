@@ -84,7 +84,7 @@ export async function buildApp(config: Config, { database, logger }: AppDeps): P
 
   app.addHook('onClose', () => database.close());
   await addOpenApi(app);
-  await addWebPage(app);
+  await addWebPage(app, config);
   await app.register(healthRoutes, { db: database.db });
   await app.register(itemRoutes, {
     store: createItemStore(database.db, database.kind, database.directRead),

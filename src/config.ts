@@ -44,6 +44,10 @@ export interface Config {
   pageMaxLimit: number;
   /** Origins allowed to call the API from a browser; `*` for any. Empty: no CORS headers. */
   corsOrigins: string[];
+  /** ISO 4217 code the page shows prices in; null: plain grouped numbers. */
+  priceCurrency: string | null;
+  /** Whether a stored price counts the currency's minor units (349 = €3.49) or whole units. */
+  priceMinorUnits: boolean;
 }
 
 export class ConfigError extends Error {
@@ -105,6 +109,8 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     metricsPort: int('METRICS_PORT', 9464, 0, 65535),
     pageMaxLimit: int('PAGE_MAX_LIMIT', 1000, 1, 1_000_000),
     corsOrigins: parseOrigins(env.CORS_ORIGINS, problems),
+    priceCurrency: parseCurrency(env.PRICE_CURRENCY, problems),
+    priceMinorUnits: bool('PRICE_MINOR_UNITS', true),
   };
   if (config.metricsEnabled && config.metricsPort !== 0 && config.metricsPort === config.port) {
     problems.push('METRICS_PORT must differ from PORT: metrics are kept off the public port');
@@ -148,6 +154,15 @@ function parseOrigins(raw: string | undefined, problems: string[]): string[] {
     }
   }
   return origins;
+}
+
+function parseCurrency(raw: string | undefined, problems: string[]): string | null {
+  const code = raw?.trim() ?? '';
+  if (code === '') return null;
+  if (!/^[A-Z]{3}$/.test(code)) {
+    problems.push(`PRICE_CURRENCY must be an ISO 4217 code of three upper-case letters such as EUR, got "${raw}"`);
+  }
+  return code;
 }
 
 function parseToken(raw: string | undefined, problems: string[]): string | null {

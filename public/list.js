@@ -1,0 +1,160 @@
+// The list: one page of items at a time from the API (limit/offset), filtered and sorted by the
+// API (?search=, ?ordering=), so 10,000 items cost no more than 50. Page buttons below the list.
+
+import { ITEMS_URL, request, withRetries } from './api.js';
+import { formatPrice } from './prices.js';
+import { say } from './status.js';
+
+export const PAGE_SIZE = 50;
+const SEARCH_DELAY_MS = 250;
+
+const list = document.getElementById('items');
+const heading = document.getElementById('list-title');
+const count = document.getElementById('count');
+const empty = document.getElementById('empty');
+const search = document.getElementById('search');
+const ordering = document.getElementById('ordering');
+const pager = document.getElementById('pager');
+const pageInfo = document.getElementById('page-info');
+const rawData = document.getElementById('raw-data');
+const rowTemplate = document.getElementById('item-template');
+const grouped = new Intl.NumberFormat();
+
+const page = { offset: 0, count: 0 };
+/** The settings the rows are formatted with must have arrived before the first rows show. */
+let settingsReady = Promise.resolve();
+let loading;
+
+/** Wires search, sort and page buttons and shows the first page once `ready` has settled. */
+export function startList(ready) {
+  settingsReady = ready.catch(() => {});
+  let searchTimer;
+  search.addEventListener('input', () => {
+    clearTimeout(searchTimer);
+    searchTimer = setTimeout(() => showPage(0), SEARCH_DELAY_MS);
+  });
+  ordering.addEventListener('change', () => showPage(0));
+  pager.addEventListener('click', (event) => {
+    const button = event.target.closest('button[data-page]');
+    if (button && !button.disabled) goToPage(button);
+  });
+  return showPage(0);
+}
+
+/** Shows the page at `offset` again (after a write), keeping the user's place. */
+export const reloadPage = () => showPage(page.offset);
+
+export const rows = () => [...list.children];
+
+const pageNumber = () => Math.floor(page.offset / PAGE_SIZE) + 1;
+const pageCount = () => Math.max(1, Math.ceil(page.count / PAGE_SIZE));
+
+function listQuery() {
+  const params = new URLSearchParams({ ordering: ordering.value });
+  const words = search.value.trim();
+  if (words) params.set('search', words);
+  return params;
+}
+
+/** Loads and shows one page; a newer load cancels an older one. Resolves when it is shown. */
+async function showPage(offset) {
+  loading?.abort();
+  const controller = new AbortController();
+  loading = controller;
+  const query = listQuery();
+  rawData.href = `${ITEMS_URL}?${new URLSearchParams([['format', 'json'], ...query])}`;
+  query.set('limit', String(PAGE_SIZE));
+  if (offset > 0) query.set('offset', String(offset));
+  list.setAttribute('aria-busy', 'true');
+  try {
+    const [answer] = await Promise.all([
+      withRetries(() => request('GET', `${ITEMS_URL}?${query}`, { signal: controller.signal })),
+      settingsReady,
+    ]);
+    if (loading !== controller) return;
+    if (answer.status !== 200) {
+      say(answer.data?.search?.[0] ?? answer.data?.detail ?? `Could not load the items (${answer.status}).`, 'error');
+      return;
+    }
+    const { count: total, results } = answer.data;
+    // Past the end (the last item of the last page was deleted): show the new last page.
+    if (results.length === 0 && total > 0 && offset > 0) {
+      return await showPage(Math.floor((total - 1) / PAGE_SIZE) * PAGE_SIZE);
+    }
+    page.offset = offset;
+    page.count = total;
+    renderPage(results);
+  } catch (error) {
+    if (error.name !== 'AbortError') say('Could not reach the server.', 'error');
+  } finally {
+    if (loading === controller) list.removeAttribute('aria-busy');
+  }
+}
+
+function renderPage(items) {
+  list.replaceChildren(...items.map(renderRow));
+  count.textContent = `(${grouped.format(page.count)})`;
+  empty.hidden = page.count > 0;
+  empty.textContent = search.value.trim() ? 'No items match the search.' : 'No items yet.';
+  renderPager();
+}
+
+function renderPager() {
+  pager.hidden = page.count <= PAGE_SIZE;
+  const first = page.offset + 1;
+  const last = Math.min(page.offset + PAGE_SIZE, page.count);
+  pageInfo.textContent =
+    `Page ${grouped.format(pageNumber())} of ${grouped.format(pageCount())} · ` +
+    `items ${grouped.format(first)}–${grouped.format(last)} of ${grouped.format(page.count)}`;
+  const atStart = page.offset === 0;
+  const atEnd = page.offset + PAGE_SIZE >= page.count;
+  for (const button of pager.querySelectorAll('button[data-page]')) {
+    button.disabled = ['first', 'previous'].includes(button.dataset.page) ? atStart : atEnd;
+  }
+}
+
+async function goToPage(button) {
+  const lastOffset = (pageCount() - 1) * PAGE_SIZE;
+  const targets = {
+    first: 0,
+    previous: Math.max(0, page.offset - PAGE_SIZE),
+    next: Math.min(lastOffset, page.offset + PAGE_SIZE),
+    last: lastOffset,
+  };
+  await showPage(targets[button.dataset.page]);
+  say(`Page ${grouped.format(pageNumber())} of ${grouped.format(pageCount())}.`);
+  // A button that just became disabled cannot keep focus: hand it to the one that goes back.
+  if (button.disabled) {
+    const towardsStart = ['first', 'previous'].includes(button.dataset.page);
+    pager.querySelector(`button[data-page="${towardsStart ? 'next' : 'previous'}"]`).focus();
+  }
+}
+
+function renderRow(item) {
+  const row = rowTemplate.content.firstElementChild.cloneNode(true);
+  fillRow(row, item);
+  return row;
+}
+
+/** Shows `item` in its row (also after an edit). */
+export function fillRow(row, item) {
+  row.item = item;
+  row.dataset.id = String(item.id);
+  row.querySelector('.product').textContent = item.product;
+  const price = row.querySelector('.price');
+  price.value = String(item.price);
+  price.textContent = formatPrice(item.price);
+  row.querySelector('.edit').setAttribute('aria-label', `Edit ${item.product}`);
+  row.querySelector('.delete').setAttribute('aria-label', `Delete ${item.product}`);
+}
+
+/**
+ * After a delete, focus goes to the row that now holds the deleted one's place (the next item),
+ * else the last row, else the list heading.
+ */
+export function focusRowAt(index) {
+  const all = rows();
+  const row = all[index] ?? all.at(-1);
+  if (row) row.querySelector('.delete').focus();
+  else heading.focus();
+}

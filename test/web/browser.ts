@@ -1,0 +1,229 @@
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TestContext } from 'node:test';
+import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { DatabaseConfig } from '../../src/config.js';
+import { openDatabase } from '../../src/db/database.js';
+import { migrateToLatest } from '../../src/db/migrate.js';
+import { createItemStore, type ItemStore } from '../../src/items/store.js';
+import { type Backend, createPostgresDatabase, databaseUrlOf } from '../helpers/backends.js';
+import { type ServerProcess, startServer } from '../helpers/server-process.js';
+
+// What the browser tests of the page share: Debian's Chromium (never a downloaded one) driven by
+// playwright-core, the real server on a fresh database, and small readers of the page's state.
+// Page-side code is passed as strings or as arrow functions without named inner functions (tsx's
+// __name helper does not exist in the page).
+
+// Debian's Chromium here; CHROMIUM_PATH elsewhere (GitHub's runners have /usr/bin/google-chrome).
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
+export const PHONE = { width: 390, height: 844 };
+export const DESKTOP = { width: 1280, height: 800 };
+/** The page formats with the browser's locale; the tests pin it, and compare with Node's Intl. */
+export const LOCALE = 'en-US';
+
+export const skipWithoutChromium =
+  !existsSync(CHROMIUM) && !process.env.CI
+    ? `${CHROMIUM} is missing: install Debian's Chromium (apt-get install -y chromium) to run the browser test`
+    : false;
+
+export interface ApiItem {
+  id: number;
+  product: string;
+  price: number;
+}
+
+/** One browser profile for a whole test file; `close` removes it. */
+export async function launchBrowser(): Promise<{ context: BrowserContext; close: () => Promise<void> }> {
+  const profile = mkdtempSync(join(tmpdir(), 'pricebook-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    args: CHROMIUM_ARGS,
+    headless: true,
+    viewport: PHONE,
+    deviceScaleFactor: 1,
+    locale: LOCALE,
+    timeout: 60_000,
+  });
+  context.setDefaultTimeout(10_000);
+  return {
+    context,
+    close: async () => {
+      await context.close();
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * The server on a fresh database of `backend`, stopped (and the database removed) after the test.
+ * `seed` fills the database first, through the project's own store (much faster than through HTTP).
+ */
+export async function startOn(
+  t: TestContext,
+  backend: Backend,
+  env: Record<string, string> = {},
+  seed?: (store: ItemStore) => Promise<void>,
+) {
+  let database: DatabaseConfig;
+  if (backend === 'sqlite') {
+    const dir = mkdtempSync(join(tmpdir(), 'pricebook-web-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    database = { kind: 'sqlite', path: join(dir, 'db.sqlite3') };
+  } else {
+    const created = await createPostgresDatabase();
+    t.after(created.drop);
+    database = {
+      kind: 'postgres',
+      url: created.url,
+      poolSize: 8,
+      statementTimeoutMs: 30_000,
+      connectTimeoutMs: 30_000,
+    };
+  }
+  if (seed) {
+    const opened = await openDatabase(database);
+    try {
+      await migrateToLatest(opened);
+      await seed(createItemStore(opened.db, opened.kind));
+    } finally {
+      await opened.close();
+    }
+  }
+  const server = await startServer({ DATABASE_URL: databaseUrlOf(database), LOG_LEVEL: 'warn', ...env });
+  t.after(() => server.stop());
+  return server;
+}
+
+/** Creates `count` items through `store`, `name(i)` and `price(i)`, a batch at a time (ids in batch order). */
+export async function seedItems(
+  store: ItemStore,
+  count: number,
+  name: (i: number) => string,
+  price: (i: number) => number,
+) {
+  const BATCH = 100;
+  for (let start = 0; start < count; start += BATCH) {
+    const batch = Array.from({ length: Math.min(BATCH, count - start) }, (_, k) => start + k);
+    await Promise.all(batch.map((i) => store.create({ product: name(i), price: price(i) })));
+  }
+}
+
+/**
+ * A new tab on the page, closed after the test. `problems` collects page errors, console errors
+ * (except the HTTP statuses and network failures the test provokes on purpose) and requests that
+ * leave the service.
+ */
+export async function openPage(
+  t: TestContext,
+  context: BrowserContext,
+  server: ServerProcess,
+  { expectedStatuses = [] as number[], expectNetworkErrors = false } = {},
+) {
+  const page = await context.newPage();
+  t.after(() => page.close());
+  const problems: string[] = [];
+  const expected = new RegExp(`status of (${expectedStatuses.join('|') || 'none'})\\b`);
+  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+  page.on('console', (message) => {
+    if (message.type() !== 'error' || expected.test(message.text())) return;
+    if (expectNetworkErrors && /net::ERR_/.test(message.text())) return;
+    problems.push(`console error: ${message.text()}`);
+  });
+  page.on('request', (request) => {
+    if (!request.url().startsWith(`${server.base}/`) && !request.url().startsWith('data:')) {
+      problems.push(`request outside the service: ${request.url()}`);
+    }
+  });
+  return { page, problems };
+}
+
+/** Opens `/` and waits until the first list answer is shown. */
+export async function gotoList(page: Page, base: string) {
+  const response = await page.goto(`${base}/`);
+  assert.equal(response?.status(), 200);
+  await page.locator('#count').filter({ hasText: /\(\d/ }).waitFor();
+}
+
+/** Retries `check` until it stops throwing (the page updates asynchronously). */
+export async function eventually<T>(check: () => Promise<T>, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await check();
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+}
+
+export const rowTexts = (page: Page) =>
+  page
+    .locator('#items > li .view')
+    .evaluateAll((rows) =>
+      rows.map(
+        (row) =>
+          `${row.querySelector('.product')?.textContent ?? ''} | ${row.querySelector('.price')?.textContent ?? ''}`,
+      ),
+    );
+
+/** The text of the error slot an input points at with aria-describedby (what a screen reader reads). */
+export const errorFor = (page: Page, label: string, root = page.locator('#add-form')) =>
+  root.getByLabel(label, { exact: true }).evaluate((input) => {
+    const id = input.getAttribute('aria-describedby');
+    const slot = id ? input.ownerDocument.getElementById(id) : null;
+    return { text: slot?.textContent ?? '', invalid: input.getAttribute('aria-invalid') };
+  });
+
+export const noHorizontalScroll = (page: Page) =>
+  page.evaluate('(document.scrollingElement?.scrollWidth ?? 0) <= window.innerWidth') as Promise<boolean>;
+
+/** What has focus, described: "button: Delete Apple", "h2: Items (2)", "body: ". */
+export const focused = (page: Page) =>
+  page.evaluate(
+    `(() => {
+      const el = document.activeElement;
+      return el.tagName.toLowerCase() + ': ' + (el.getAttribute('aria-label') ?? el.textContent ?? '').trim();
+    })()`,
+  ) as Promise<string>;
+
+export const statusText = async (page: Page) => (await page.locator('#status').textContent()) ?? '';
+
+/** The API, from outside the page. */
+export function apiOf(base: string, token?: string) {
+  const auth: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
+  return {
+    async items(): Promise<ApiItem[]> {
+      const response = await fetch(`${base}/api/items/`);
+      assert.equal(response.status, 200);
+      return (await response.json()) as ApiItem[];
+    },
+    async get(id: number): Promise<{ status: number; item?: ApiItem }> {
+      const response = await fetch(`${base}/api/items/${id}/`);
+      return {
+        status: response.status,
+        item: response.status === 200 ? ((await response.json()) as ApiItem) : undefined,
+      };
+    },
+    async create(product: string, price: number): Promise<ApiItem> {
+      const response = await fetch(`${base}/api/items/`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...auth },
+        body: JSON.stringify({ product, price }),
+      });
+      assert.equal(response.status, 201);
+      return (await response.json()) as ApiItem;
+    },
+  };
+}
