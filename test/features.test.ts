@@ -315,17 +315,24 @@ describe('pagination', () => {
       // The default cap (1000) shows in the links.
       assert.equal((await page('limit=5000&offset=1')).body, envelope(null, url('limit=1000'), items.slice(1)));
 
-      // With filters, search and ordering: count is of the filtered items and links keep every parameter.
+      // With filters, search and ordering: count is of the filtered items and links keep every
+      // parameter, sorted by name and encoded as DRF writes them (Python's urlencode).
       const combined = await page('search=A&price_max=4&ordering=-price&limit=1');
       const a3 = items[2] as Item;
       const a5 = items[4] as Item;
       assert.equal(
         combined.body,
-        envelope(url('search=A&price_max=4&ordering=-price&limit=1&offset=1'), null, [a3], 2),
+        envelope(url('limit=1&offset=1&ordering=-price&price_max=4&search=A'), null, [a3], 2),
       );
       const next = (combined.json() as { next: string }).next;
       const second = await call(app, 'GET', next.slice(`http://${HOST}`.length), undefined, { host: HOST });
-      assert.equal(second.body, envelope(null, url('search=A&price_max=4&ordering=-price&limit=1'), [a5], 2));
+      assert.equal(second.body, envelope(null, url('limit=1&ordering=-price&price_max=4&search=A'), [a5], 2));
+      const encoded = await page('q=a%20b%2Fc%7E%2A&limit=1&x=1&x=2&empty');
+      assert.equal(
+        encoded.json().next,
+        url('empty=&limit=1&offset=1&q=a+b%2Fc~%2A&x=1&x=2'),
+        'spaces as +, / and * escaped, ~ kept, repeated and blank parameters kept',
+      );
       // A forwarded-by-proxy host is used as given (absolute links follow the Host header).
       const other = await call(app, 'GET', '/api/items/?limit=4', undefined, { host: 'api.example:8443' });
       assert.equal(other.json().next, 'http://api.example:8443/api/items/?limit=4&offset=4');

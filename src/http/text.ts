@@ -29,6 +29,20 @@ export function trimWhitespace(text: string): string {
   return start === 0 && end === text.length ? text : text.slice(start, end);
 }
 
+const PYTHON_INTEGER = /^[+-]?\d+(?:_\d+)*$/;
+
+/**
+ * Python's int() of a text, as Django and DRF read numbers from URLs: surrounding whitespace,
+ * a sign and single underscores between digits are allowed. Undefined when it is not an integer;
+ * past 2^53 the value is no longer exact (callers treat it as out of range).
+ */
+export function pythonInt(text: string): number | undefined {
+  const trimmed = trimWhitespace(text);
+  if (!PYTHON_INTEGER.test(trimmed)) return undefined;
+  const value = Number(trimmed.replaceAll('_', ''));
+  return value === 0 ? 0 : value; // -0 → 0
+}
+
 /** Whether the text has more than `max` code points, without counting past that. */
 export function hasMoreCodePoints(text: string, max: number): boolean {
   if (text.length <= max) return false;

@@ -5,8 +5,11 @@ import { detail } from './errors.js';
 const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 const digest = (text: string) => createHash('sha256').update(text).digest();
 
+/** `Bearer`, and `Token` as DRF's TokenAuthentication (and so DRF clients) write it. */
+const SCHEMES = new Set(['bearer', 'token']);
+
 /**
- * Optional: with API_TOKEN set, API writes need `Authorization: Bearer <token>`; reads stay open.
+ * Optional: with API_TOKEN set, API writes need `Authorization: Bearer <token>` (or `Token <token>`); reads stay open.
  * Tokens are compared as SHA-256 digests in constant time, so neither their content nor their
  * length leaks through timing.
  */
@@ -19,7 +22,7 @@ export function addWriteProtection(app: FastifyInstance, token: string | null): 
     const header = request.headers.authorization;
     if (!header) throw detail(401, 'Authentication credentials were not provided.', challenge);
     const [scheme, given] = header.split(' ', 2);
-    if (scheme?.toLowerCase() !== 'bearer' || !given || !timingSafeEqual(digest(given), expected)) {
+    if (!SCHEMES.has(scheme?.toLowerCase() ?? '') || !given || !timingSafeEqual(digest(given), expected)) {
       throw detail(401, 'Invalid token.', challenge);
     }
   });

@@ -3,11 +3,12 @@ import { setImmediate } from 'node:timers/promises';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { bodyEtag, isNotModified } from './etag.js';
 import { createListCache, type RenderedList } from './list-cache.js';
-import { filterOf, type ItemQuery, orderOf, pageLinks, pageOf } from './query.js';
+import { paginationOf, windowOf } from './pagination.js';
+import { filterOf, type ItemQuery, orderOf } from './query.js';
 import { renderItem, renderList, renderPage } from './render.js';
 import type { ItemFilter, ItemOrder, ItemRecord, ItemStore } from './store.js';
 
-// GET /api/items/: the bare array (contract), or a page with ?limit= (DRF's LimitOffsetPagination).
+// GET /api/items/: the bare array (contract), or a page with ?limit= or ?page_size= (pagination.ts).
 
 /** A list longer than this is streamed out, a smaller chunk at a time (bounded memory). */
 const LIST_CHUNK = 20_000;
@@ -36,10 +37,12 @@ export function createListHandler(store: ItemStore, pageMaxLimit: number, origin
     const query = request.query as ItemQuery;
     const filter = filterOf(query);
     const order = orderOf(query);
-    const page = pageOf(query, pageMaxLimit);
-    if (page) {
-      const [count, results] = await Promise.all([store.count(filter), store.list(filter, order, page)]);
-      const body = renderPage({ count, ...pageLinks(new URL(request.url, originOf(request)), page, count), results });
+    const pagination = paginationOf(query, pageMaxLimit);
+    if (pagination) {
+      const count = await store.count(filter);
+      const window = windowOf(pagination, count);
+      const results = await store.list(filter, order, window);
+      const body = renderPage({ count, ...window.links(new URL(request.url, originOf(request))), results });
       return send(request, reply, { body, etag: bodyEtag(body) });
     }
     const key = JSON.stringify([filter, order]);

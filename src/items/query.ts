@@ -13,13 +13,10 @@ export type ItemQuery = {
   ordering?: string;
   limit?: string;
   offset?: string;
+  page?: string;
+  page_size?: string;
   format?: string;
 };
-
-export interface Page {
-  limit: number;
-  offset: number;
-}
 
 /** Filters for the list and for item URLs (DRF filters both). */
 export function filterOf(query: ItemQuery): ItemFilter {
@@ -82,37 +79,6 @@ export function orderOf(query: ItemQuery): ItemOrder {
     order.push({ field: field as ItemOrder[number]['field'], descending: term.startsWith('-') });
   }
   return order;
-}
-
-/** LimitOffsetPagination, on only when `limit` is a positive integer (else the bare list, as DRF). */
-export function pageOf(query: ItemQuery, maxLimit: number): Page | undefined {
-  const limit = positiveInteger(query.limit, true);
-  if (limit === undefined) return undefined;
-  return { limit: Math.min(limit, maxLimit), offset: positiveInteger(query.offset, false) ?? 0 };
-}
-
-function positiveInteger(raw: string | undefined, strict: boolean): number | undefined {
-  if (raw === undefined || !/^\s*\+?\d+\s*$/.test(raw)) return undefined;
-  // Past 2^53 the number is larger than any count of rows: clamp it, so that the database gets an integer it holds.
-  const value = Math.min(Number(raw), Number.MAX_SAFE_INTEGER);
-  if (strict && value === 0) return undefined;
-  return value;
-}
-
-/** The envelope's `next`/`previous` links: the request's own absolute URL with limit and offset replaced. */
-export function pageLinks(url: URL, page: Page, count: number): { next: string | null; previous: string | null } {
-  const withParams = (offset: number | undefined) => {
-    const link = new URL(url);
-    link.searchParams.set('limit', String(page.limit));
-    if (offset === undefined) link.searchParams.delete('offset');
-    else link.searchParams.set('offset', String(offset));
-    return link.toString();
-  };
-  const next = page.offset + page.limit < count ? withParams(page.offset + page.limit) : null;
-  let previous: string | null = null;
-  if (page.offset > 0)
-    previous = page.offset - page.limit <= 0 ? withParams(undefined) : withParams(page.offset - page.limit);
-  return { next, previous };
 }
 
 // Django's smart_split: whitespace-separated tokens, a quoted part kept whole.

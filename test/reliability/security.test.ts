@@ -275,7 +275,7 @@ for (const backend of backends) {
       assertNoLeaks();
     });
 
-    test('API_TOKEN: writes need the Bearer token (401 + WWW-Authenticate otherwise), reads stay open', async (t) => {
+    test('API_TOKEN: writes need the token as Bearer or Token (401 + WWW-Authenticate otherwise), reads stay open', async (t) => {
       const token = 'Tok3n-with-enough-length_0123456789';
       const { app, store } = await build(t, backend, { LOG_LEVEL: 'silent', API_TOKEN: token });
       const { send, assertNoLeaks } = client(app);
@@ -291,6 +291,8 @@ for (const backend of backends) {
         ['token without scheme', { authorization: token }],
         ['empty bearer', { authorization: 'Bearer ' }],
         ['bearer only', { authorization: 'Bearer' }],
+        ['wrong Token', { authorization: 'Token wrong-token-of-some-length' }],
+        ['other scheme', { authorization: `Digest ${token}` }],
       ];
       const writes: Array<[string, string, unknown]> = [
         ['POST', '/api/items/', { product: 'x', price: 1 }],
@@ -327,6 +329,11 @@ for (const backend of backends) {
         headers: { authorization: `bearer ${token}` },
       });
       assert.equal(lower.status, 200, 'the scheme is case-insensitive');
+      const drf = await send('PATCH', `/api/items/${item.id}/`, {
+        json: { price: 3 },
+        headers: { authorization: `Token ${token}` },
+      });
+      assert.equal(drf.status, 200, "DRF's TokenAuthentication scheme, as DRF clients send it");
       assert.deepEqual(await publicRows(store), [
         { id: item.id, product: 'guarded', price: 3 },
         { id: JSON.parse(ok.body).id, product: 'allowed', price: 2 },
