@@ -341,14 +341,15 @@ for (const backend of backends) {
       expectJson(await call(app, 'GET', '/api/items/'), 200, items.map(publicItem), ALLOW.list);
     });
 
-    // The parameters of issue 5 (search, price_min/max, ordering, limit/offset) are opt-in
-    // extensions, tested in test/features.test.ts; every other parameter is still ignored (§7).
+    // The parameters of issues 5 and 19 (search, price_min/max, ordering, limit/offset,
+    // page_size/page) are opt-in extensions, tested in test/features.test.ts and
+    // test/api/page-number.test.ts; every other parameter is still ignored (§7), `page` alone too.
     test('query parameters the API does not know are ignored (§7)', async (t) => {
       const { app, store } = await build(t, backend);
       const items = await seed(store, { product: 'Apple', price: 1 }, { product: 'Pear', price: 2 });
       for (const query of [
         '?page=2',
-        '?page_size=1',
+        '?page_size=0',
         '?price=1',
         '?id=2',
         '?PRODUCT=Pear',
