@@ -9,7 +9,7 @@ import { addRawBodies } from './http/body.js';
 import { createClientErrorHandler } from './http/client-errors.js';
 import { addCors } from './http/cors.js';
 import { addErrorHandler } from './http/error-handler.js';
-import { compileSerializer } from './http/json.js';
+import { addJsonContentType, compileSerializer } from './http/json.js';
 import { addNotFoundHandler } from './http/not-found.js';
 import { addRateLimit, RawRequestBudget } from './http/rate-limit.js';
 import { RequestLog } from './http/request-log.js';
@@ -72,6 +72,7 @@ export async function buildApp(config: Config, { database, logger }: AppDeps): P
   app.setValidatorCompiler(() => () => true);
   addRawBodies(app);
   app.setSerializerCompiler(compileSerializer);
+  addJsonContentType(app);
 
   addSecurityHeaders(app);
   // Every request counts against the rate limit, before CORS, authentication or routing decide.

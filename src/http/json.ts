@@ -1,4 +1,5 @@
 import fastJson, { type Schema } from 'fast-json-stringify';
+import type { FastifyInstance } from 'fastify';
 
 // JSON as the current service writes it: compact, non-ASCII unescaped, but U+2028 and U+2029
 // escaped (Python's json does; JavaScript's JSON.stringify does not). Only responses with a
@@ -27,4 +28,18 @@ export function compileSerializer({ schema }: { schema: unknown }): (payload: un
     compiled.set(schema as object, serializer);
   }
   return serializer;
+}
+
+const FASTIFY_JSON = 'application/json; charset=utf-8';
+
+/**
+ * The current service answers JSON as `application/json`, without a charset parameter (JSON is
+ * UTF-8 by definition); Fastify adds one to the objects it serializes. Every JSON answer is
+ * written the service's way.
+ */
+export function addJsonContentType(app: FastifyInstance): void {
+  app.addHook('onSend', (_request, reply, payload, done) => {
+    if (reply.getHeader('content-type') === FASTIFY_JSON) reply.header('content-type', 'application/json');
+    done(null, payload);
+  });
 }

@@ -30,7 +30,7 @@ export function createListHandler(store: ItemStore, pageMaxLimit: number, origin
   const send = (request: FastifyRequest, reply: FastifyReply, list: RenderedList) => {
     reply.header('etag', list.etag);
     if (isNotModified(request.headers['if-none-match'], list.etag)) return reply.code(304).send();
-    return reply.type('application/json; charset=utf-8').send(list.body);
+    return reply.type('application/json').send(list.body);
   };
 
   return async (request: FastifyRequest, reply: FastifyReply) => {
@@ -50,7 +50,7 @@ export function createListHandler(store: ItemStore, pageMaxLimit: number, origin
     const cached = token === undefined ? undefined : cache.get(key, token);
     if (cached) return send(request, reply, cached);
     const list = await readAll(filter, order);
-    if (list instanceof Readable) return reply.type('application/json; charset=utf-8').send(list);
+    if (list instanceof Readable) return reply.type('application/json').send(list);
     if (token !== undefined) cache.set(key, token, list);
     return send(request, reply, list);
   };

@@ -22,8 +22,8 @@ export const SECURITY_HEADERS = {
   'cross-origin-opener-policy': 'same-origin',
 } as const;
 
-/** The media type is application/json; Fastify may add `charset=utf-8` (a client ignores it). */
-export const JSON_TYPE = /^application\/json(; charset=utf-8)?$/;
+/** Exactly as the current service writes it: no charset parameter. */
+export const JSON_TYPE = /^application\/json$/;
 export const HTML_TYPE = /^text\/html; charset=utf-8$/;
 export const NOT_FOUND_PAGE = '<h1>Not Found</h1><p>The requested resource was not found on this server.</p>';
 
