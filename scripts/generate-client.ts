@@ -15,7 +15,7 @@ import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { openDatabase } from '../src/db/database.js';
 import { migrateToLatest } from '../src/db/migrate.js';
-import { createLogger } from '../src/logging.js';
+import { createLogger } from '../src/logging/logger.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const clientDir = join(root, 'client');
@@ -25,10 +25,10 @@ export async function servedSchema(): Promise<Record<string, unknown>> {
   const dir = mkdtempSync(join(tmpdir(), 'pricebook-schema-'));
   try {
     const config = loadConfig({ DATABASE_URL: `sqlite:${join(dir, 'db.sqlite3')}`, LOG_FILE: '', LOG_LEVEL: 'silent' });
-    const { logger } = createLogger(config);
+    const log = createLogger(config);
     const database = await openDatabase(config.database);
     await migrateToLatest(database);
-    const app = await buildApp(config, { database, logger });
+    const app = await buildApp(config, { database, log });
     try {
       const response = await app.inject({ method: 'GET', url: '/api/schema/' });
       if (response.statusCode !== 200) throw new Error(`GET /api/schema/ answered ${response.statusCode}`);

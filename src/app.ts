@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import type { Logger } from 'pino';
 import type { Config, TrustProxy } from './config.js';
 import type { Database } from './db/database.js';
 import { healthRoutes } from './health.js';
@@ -12,18 +11,20 @@ import { addErrorHandler } from './http/error-handler.js';
 import { addJsonContentType, compileSerializer } from './http/json.js';
 import { addNotFoundHandler } from './http/not-found.js';
 import { addRateLimit, RawRequestBudget } from './http/rate-limit.js';
-import { RequestLog } from './http/request-log.js';
 import { addSecurityHeaders } from './http/security-headers.js';
 import { addWriteProtection } from './http/write-protection.js';
 import { itemRoutes } from './items/routes.js';
 import { createItemStore } from './items/store.js';
+import type { AppLogger } from './logging/logger.js';
+import { RequestLog } from './logging/request-log.js';
 import { addMetrics } from './metrics.js';
 import { addOpenApi } from './openapi.js';
 import { addWebPage } from './web.js';
 
 export interface AppDeps {
   database: Database;
-  logger: Logger;
+  /** The logger and its direct line writer (logging/logger.ts). */
+  log: AppLogger;
 }
 
 const REQUEST_ID = /^[\w.:@/+=-]{1,200}$/;
@@ -39,8 +40,9 @@ const trustProxyOf = (trust: TrustProxy) =>
   typeof trust === 'number' ? (_address: string, hop: number) => hop < trust : trust;
 
 /** One Fastify instance: HTTP behaviour of the contract first, then the features. */
-export async function buildApp(config: Config, { database, logger }: AppDeps): Promise<FastifyInstance> {
-  const requestLog = new RequestLog(logger);
+export async function buildApp(config: Config, { database, log }: AppDeps): Promise<FastifyInstance> {
+  const { logger } = log;
+  const requestLog = new RequestLog(log);
   const rawBudget = new RawRequestBudget();
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,

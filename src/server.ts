@@ -4,7 +4,7 @@ import { buildApp } from './app.js';
 import { type Config, ConfigError, loadConfig } from './config.js';
 import { type Database, openDatabase } from './db/database.js';
 import { migrateToLatest } from './db/migrate.js';
-import { createLogger } from './logging.js';
+import { createLogger } from './logging/logger.js';
 import { databaseSetting, listenSetting, StartupFailure, startLine, startupStep } from './startup.js';
 
 // Entry point: read the configuration, migrate, listen; stop gracefully on SIGTERM/SIGINT.
@@ -30,7 +30,8 @@ async function main(): Promise<void> {
 }
 
 async function runServer(config: Config): Promise<void> {
-  const { logger, flush } = createLogger(config);
+  const log = createLogger(config);
+  const { logger, flush } = log;
   if (cluster.isPrimary) logger.info(startLine(config));
   let database: Database | undefined;
   try {
@@ -40,7 +41,7 @@ async function runServer(config: Config): Promise<void> {
       config.migrateOnStart && cluster.isPrimary
         ? await startupStep(databaseSetting(config.database), () => migrateToLatest(opened))
         : [];
-    const app = await buildApp(config, { database, logger });
+    const app = await buildApp(config, { database, log });
     closeWithGrace({ delay: config.shutdownGraceMs, logger: false }, async ({ signal, err }) => {
       if (err) logger.error({ err_message: err.message }, 'Stopping after an unexpected error');
       else logger.info({ signal }, 'Stopping: finishing in-flight requests');

@@ -4,7 +4,7 @@ import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { openDatabase } from '../src/db/database.js';
 import { migrateToLatest } from '../src/db/migrate.js';
-import { createLogger } from '../src/logging.js';
+import { createLogger } from '../src/logging/logger.js';
 import { freshDatabase, postgresAvailable } from './helpers/backends.js';
 import { call } from './helpers/build.js';
 import { startTcpProxy } from './helpers/tcp-proxy.js';
@@ -36,8 +36,8 @@ async function appBehindProxy(t: import('node:test').TestContext) {
       statementTimeoutMs: STATEMENT_TIMEOUT_MS,
     },
   };
-  const { logger } = createLogger({ logLevel: 'silent', logFile: null });
-  const app = await buildApp(config, { database: await openDatabase(config.database), logger });
+  const log = createLogger({ logLevel: 'silent', logFile: null });
+  const app = await buildApp(config, { database: await openDatabase(config.database), log });
   t.after(() => app.close());
   return { app, proxy };
 }

@@ -1,7 +1,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import type { RequestLog } from '../logging/request-log.js';
 import { notFound } from './errors.js';
 import { sendNotFoundPage } from './not-found.js';
-import type { RequestLog } from './request-log.js';
 import { findResource, pathOf, setApiHeaders } from './resources.js';
 import { setSecurityHeaders } from './security-headers.js';
 

@@ -1,9 +1,9 @@
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
+import { loggedPath } from '../logging/request-log.js';
 import { REASON } from './errors.js';
 import { NOT_FOUND_HTML } from './not-found.js';
 import type { RawRequestBudget } from './rate-limit.js';
-import { loggedPath } from './request-log.js';
 import { findResource, pathOf } from './resources.js';
 import { securityHeaderLines } from './security-headers.js';
 

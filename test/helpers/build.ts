@@ -7,7 +7,7 @@ import { type Config, loadConfig } from '../../src/config.js';
 import { type Database, openDatabase } from '../../src/db/database.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
 import { createItemStore, type ItemStore } from '../../src/items/store.js';
-import { createLogger } from '../../src/logging.js';
+import { createLogger } from '../../src/logging/logger.js';
 import { type Backend, freshDatabase, tempDir } from './backends.js';
 
 export interface Built {
@@ -36,10 +36,11 @@ export async function build(t: TestContext, backend: Backend, env: Record<string
       done();
     },
   });
-  const { logger, flush } = createLogger(config, console);
+  const log = createLogger(config, console);
+  const { flush } = log;
   const database = await openDatabase(config.database);
   await migrateToLatest(database);
-  const app = await buildApp(config, { database, logger });
+  const app = await buildApp(config, { database, log });
   t.after(async () => {
     await app.close();
     await flush();

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { test } from 'node:test';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { RequestLog } from '../../src/http/request-log.js';
-import { createLogger } from '../../src/logging.js';
+import { createLogger } from '../../src/logging/logger.js';
+import { RequestLog } from '../../src/logging/request-log.js';
 
 // The log controller's error hooks write the error's name, code and message, never its stack.
 test('stream, write-head and serializer errors are logged without a stack', () => {
@@ -51,8 +51,9 @@ for (const workers of [1, 2]) {
         done();
       },
     });
-    const { logger } = createLogger({ logLevel: 'info', logFile: null, workers }, stream);
-    const controller = new RequestLog(logger);
+    const log = createLogger({ logLevel: 'info', logFile: null, workers }, stream);
+    const { logger } = log;
+    const controller = new RequestLog(log);
     const id = 'req-"quoted"\\id';
     const url = '/api/items/"x"\u2028\u00e9\u0001/?q=1';
     const child = logger.child({ request_id: id });
@@ -80,8 +81,9 @@ test('with the level above info, no request line is written', () => {
       done();
     },
   });
-  const { logger } = createLogger({ logLevel: 'warn', logFile: null }, stream);
-  const controller = new RequestLog(logger);
+  const log = createLogger({ logLevel: 'warn', logFile: null }, stream);
+  const { logger } = log;
+  const controller = new RequestLog(log);
   const request = { id: 'r', method: 'GET', url: '/api/items/', log: logger.child({ request_id: 'r' }) };
   controller.incomingRequest(request as unknown as FastifyRequest);
   controller.requestCompleted(

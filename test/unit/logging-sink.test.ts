@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { LogSink } from '../../src/log-sink.js';
+import { LogSink } from '../../src/logging/sink.js';
 import { tempDir } from '../helpers/backends.js';
 
 const line = (n: number) => Buffer.from(`${JSON.stringify({ n, pad: 'x'.repeat(80) })}\n`);

@@ -1,17 +1,24 @@
 import pino, { type DestinationStream, type Logger } from 'pino';
-import type { Config } from './config.js';
-import { LogSink } from './log-sink.js';
+import type { Config } from '../config.js';
+import { LogSink } from './sink.js';
 
 // One JSON object per line, `message` last, `time` in UTC ISO-8601 with microseconds, written to
 // the console (standard error, as the current service does) and to the log file. Logging must
 // not cost a system call per line: lines are gathered into one batch for both destinations,
-// encoded once and written asynchronously (log-sink.ts) when it reaches 64 KB and every 200 ms.
+// encoded once and written asynchronously (sink.ts) when it reaches 64 KB and every 200 ms.
 // flush() writes out the rest and waits for it, so no line is lost on a graceful stop.
+// This module owns the line format: pino writes most lines with it, and writeInfo() writes the
+// two lines of every request with it directly, without pino's generic serializer.
 
 export interface AppLogger {
   logger: Logger;
   /** Writes out everything gathered and waits (at most two seconds) until it is written. */
   flush(): Promise<void>;
+  /**
+   * Writes one info line, exactly as pino would (a test compares them), when info is enabled:
+   * `fields` is the JSON text of the keys between the time and the message (`"a":1,"b":"x"`).
+   */
+  writeInfo(fields: string, message: string): void;
 }
 
 const BATCH_CHARS = 64 * 1024;
@@ -49,17 +56,25 @@ export function createLogger(
       if (batch.length >= BATCH_CHARS) handOver();
     },
   };
+  // With several worker processes, say which one wrote the line.
+  const base = (config.workers ?? 1) > 1 ? { pid: process.pid } : undefined;
   const logger = pino(
     {
       level: config.logLevel,
       messageKey: 'message',
-      // With several worker processes, say which one wrote the line.
-      base: (config.workers ?? 1) > 1 ? { pid: process.pid } : undefined,
+      base,
       timestamp: isoTimeWithMicroseconds,
       formatters: { level: (label) => ({ level: label }) },
     },
     both,
   );
+  const bindings = base ? `,"pid":${base.pid}` : '';
+  const writeInfo = (fields: string, message: string) => {
+    if (!logger.isLevelEnabled('info')) return;
+    both.write(
+      `{"level":"info"${isoTimeWithMicroseconds()}${bindings},${fields},"message":${JSON.stringify(message)}}\n`,
+    );
+  };
   // A read-only file system must not stop the service: it logs to the console alone, and says so.
   if (fileError)
     logger.warn({ err_message: fileError.message }, 'Cannot open the log file; logging to the console only');
@@ -76,7 +91,7 @@ export function createLogger(
     ]);
     clearTimeout(deadline);
   };
-  return { logger, flush };
+  return { logger, flush, writeInfo };
 }
 
 let cachedMs = -1;
