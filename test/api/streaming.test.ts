@@ -54,7 +54,7 @@ for (const backend of backends) {
           return { product: `${names[n % names.length]}${n % 13}`, price: (n * 7) % 101, product_search: '' };
         });
         await database.db.insertInto('items').values(rows).execute();
-        rows.forEach((row, i) => all.push({ id: start + i + 1, product: row.product, price: row.price }));
+        for (const [i, row] of rows.entries()) all.push({ id: start + i + 1, product: row.product, price: row.price });
       }
       const codePoints = (text: string) => [...text].map((c) => c.codePointAt(0) ?? 0);
       const byText = (a: string, b: string) => {
