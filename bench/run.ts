@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { renderChart } from './chart.js';
+import { runComparison } from './compare.js';
 import { extrasTargets, renderExtras, runExtras } from './extras.js';
 import {
   ceilingSeeder,
@@ -34,7 +35,8 @@ import { type Contender, runRounds } from './rounds.js';
 // when reachable) against the bench's reference servers, alternated over several rounds at two
 // load shapes: on SQLite the bare node:http in-memory ceiling, on PostgreSQL the bare node:http +
 // pg floor. Plus cold start, WORKERS=2 scale-out, streaming of very large lists and log
-// completeness. See bench/README.md.
+// completeness. With --compare, two builds of pricebook side by side instead (compare.ts).
+// See bench/README.md.
 
 const options = parseOptions();
 if (!existsSync(SERVER_JS)) {
@@ -43,7 +45,8 @@ if (!existsSync(SERVER_JS)) {
 }
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
-await runBench(options);
+if (options.compare !== undefined) await runComparison(options, log);
+else await runBench(options);
 
 async function runBench(options: BenchOptions): Promise<void> {
   pinSelf(LOAD_CPU);
