@@ -41,14 +41,18 @@ function describeWorkingTree(): string {
   return `working tree (${head}${dirty ? ', with uncommitted changes' : ''})`;
 }
 
-/** Checks REF out into `dir` and builds it there. */
-function buildRef(ref: string, dir: string, log: (line: string) => void): string {
-  let sha: string;
+/** The commit REF names; exits with one plain line when it names none. */
+function resolveRef(ref: string): string {
   try {
-    sha = git(ROOT, 'rev-parse', '--verify', '--quiet', `${ref}^{commit}`);
+    return git(ROOT, 'rev-parse', '--verify', '--quiet', `${ref}^{commit}`);
   } catch {
-    throw new Error(`--compare ${ref}: not a commit in this repository`);
+    console.error(`npm run bench: --compare ${ref}: not a commit in this repository (or "." for this working tree)`);
+    process.exit(2);
   }
+}
+
+/** Checks commit `sha` (named `ref`) out into `dir` and builds it there. */
+function buildRef(ref: string, sha: string, dir: string, log: (line: string) => void): string {
   const description = `${ref} (${git(ROOT, 'log', '-1', '--format=%h %<(60,trunc)%s', sha).trim()})`;
   mkdirSync(dir, { recursive: true });
   log(`A = ${description}: checking out into ${dir}`);
@@ -76,17 +80,18 @@ const describeEnv = (env: Record<string, string>) =>
         .join(' ')}`;
 
 export async function runComparison(options: BenchOptions, log: (line: string) => void): Promise<void> {
+  const ref = options.compare as string;
+  const sha = ref === '.' ? undefined : resolveRef(ref);
   pinSelf(LOAD_CPU);
   const { path: tmp, remove: removeTmp } = makeTempDir('pricebook-compare-');
   const databases: BenchDatabase[] = [];
   let unpinPostgres = () => {};
   const started = Date.now();
   try {
-    const ref = options.compare as string;
     const a: Build = {
       side: 'A',
-      root: ref === '.' ? ROOT : join(tmp, 'a'),
-      description: ref === '.' ? describeWorkingTree() : buildRef(ref, join(tmp, 'a'), log),
+      root: sha ? join(tmp, 'a') : ROOT,
+      description: sha ? buildRef(ref, sha, join(tmp, 'a'), log) : describeWorkingTree(),
       env: options.envA,
     };
     const b: Build = { side: 'B', root: ROOT, description: describeWorkingTree(), env: options.envB };

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import pg from 'pg';
 import { LOAD_CPU, pinCommand, SERVER_CPU } from './lib.js';
 
@@ -22,11 +23,23 @@ async function withAdmin<T>(use: (client: pg.Client) => Promise<T>): Promise<T> 
   }
 }
 
-/** A new empty database `pricebook_bench_<pid>[_suffix]`, or undefined when PostgreSQL is not reachable. */
+/**
+ * A new empty database `pricebook_bench_<pid>[_suffix]`, or undefined when PostgreSQL is not
+ * reachable. Databases left by an interrupted bench (whose process is gone) are dropped first.
+ */
 export async function createBenchDatabase(suffix = ''): Promise<BenchDatabase | undefined> {
   const name = `pricebook_bench_${process.pid}${suffix ? `_${suffix}` : ''}`;
   try {
     await withAdmin(async (client) => {
+      const { rows } = await client.query<{ datname: string }>(
+        "SELECT datname FROM pg_database WHERE datname ~ '^pricebook_bench_[0-9]+(_[ab])?$'",
+      );
+      for (const { datname } of rows) {
+        const pid = Number(datname.split('_')[2]);
+        if (pid !== process.pid && !existsSync(`/proc/${pid}`)) {
+          await client.query(`DROP DATABASE IF EXISTS ${datname} WITH (FORCE)`);
+        }
+      }
       await client.query(`DROP DATABASE IF EXISTS ${name}`);
       await client.query(`CREATE DATABASE ${name}`);
     });
