@@ -525,8 +525,9 @@ export async function measureTogether(
       ),
     );
   const warm = load.warmup > 0 ? await run(load.warmup) : undefined;
-  // Requests the warm-up left in flight, and its last log batch, are not the measured run's work.
-  await Promise.all(targets.map(({ server }) => settle(server.pid)));
+  // Requests the warm-up left in flight, and its last log batch (written every 200 ms), are not
+  // the measured run's work.
+  await Promise.all(targets.map(({ server }) => waitUntilIdle(server, 250)));
   const samplers = targets.map(({ server }) => rssSampler(server.pid));
   const cpuBefore = targets.map(({ server }) => cpuSnapshot(server.pid));
   const countPostgres = options.postgres && targets.length === 1;
@@ -564,18 +565,25 @@ export async function measureTogether(
   );
 }
 
-/** Waits (250 ms at least, 3 s at most) until the server's process tree uses no CPU for 100 ms. */
-async function settle(pid: number): Promise<void> {
-  const cpu = () => cpuDelta(new Map(), cpuSnapshot(pid));
-  await sleep(250);
-  const deadline = performance.now() + 3000;
-  for (let last = cpu(); performance.now() < deadline; ) {
+/**
+ * Waits (`atLeastMs` at least) until the server's process tree is idle for 200 ms: requests that
+ * an earlier load left in flight are still being answered after the load generator has hung up
+ * (64 lists of 10,000 items can keep a busy core for seconds). At most 30 s, then it says so.
+ */
+export async function waitUntilIdle(server: Server, atLeastMs = 0): Promise<void> {
+  const cpu = () => cpuDelta(new Map(), cpuSnapshot(server.pid));
+  await sleep(atLeastMs);
+  const deadline = performance.now() + 30_000;
+  // /proc counts in 10 ms ticks: one tick in 100 ms is idle enough, twice running (a server
+  // that is busy but not scheduled on a crowded core can look idle for a moment).
+  for (let last = cpu(), idle = 0; performance.now() < deadline; ) {
     await sleep(100);
     const now = cpu();
-    // /proc counts in 10 ms ticks: one tick in 100 ms is idle enough.
-    if (now - last <= 0.011) return;
+    idle = now - last <= 0.011 ? idle + 1 : 0;
+    if (idle === 2) return;
     last = now;
   }
+  process.stderr.write(`!! ${server.name} still busy after 30 s; measuring anyway\n`);
 }
 
 /**

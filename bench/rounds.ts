@@ -1,4 +1,12 @@
-import { alive, type LoadOptions, type Measurement, measureTogether, type Scenario, type Server } from './lib.js';
+import {
+  alive,
+  type LoadOptions,
+  type Measurement,
+  measureTogether,
+  type Scenario,
+  type Server,
+  waitUntilIdle,
+} from './lib.js';
 
 // The measured rounds shared by the bench and its comparison mode: every round starts each
 // contender's server, then for each scenario and load shape measures every contender back to back
@@ -64,6 +72,9 @@ export async function runRounds(plan: RoundsPlan): Promise<Run[]> {
         for (const connections of plan.shapes) {
           for (const group of groups) {
             const load = { ...plan.load, connections };
+            // Requests an earlier measurement abandoned must not hold locks the seeding needs, nor
+            // share the core with this measurement.
+            await Promise.all(entries.map(({ server }) => waitUntilIdle(server)));
             const measurements = await measureGroup(group, scenario, load, plan.log);
             group.forEach((target, i) => {
               const m = measurements[i] as Measurement;
