@@ -1,19 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import {
-  LOAD_CPU,
-  type Measurement,
-  makeTempDir,
-  median,
-  pinSelf,
-  postgresSeeder,
-  ROOT,
-  SERVER_CPU,
-  sqliteSeeder,
-  startServer,
-  tempDir,
-} from './lib.js';
+import { pricebookContender } from './contenders.js';
+import { LOAD_CPU, type Measurement, makeTempDir, median, pinSelf, ROOT, SERVER_CPU } from './lib.js';
 import type { BenchOptions } from './options.js';
 import { type BenchDatabase, createBenchDatabase, pinLocalPostgresAway } from './postgres.js';
 import { type Backend, commandLine, fmt, machineInfo } from './report.js';
@@ -102,8 +91,9 @@ export async function runComparison(options: BenchOptions, log: (line: string) =
     if (dbA && dbB) unpinPostgres = pinLocalPostgresAway();
     else if (options.postgres) log('PostgreSQL rows skipped: SQLite only.');
 
-    const contenders: Contender[] = [sqliteContender(a, tmp), sqliteContender(b, tmp)];
-    if (dbA && dbB) contenders.push(postgresContender(a, dbA, tmp), postgresContender(b, dbB, tmp));
+    const toFile = options.consoleToFile;
+    const contenders = [contender(a, tmp, toFile), contender(b, tmp, toFile)];
+    if (dbA && dbB) contenders.push(contender(a, tmp, toFile, dbA), contender(b, tmp, toFile, dbB));
     const runs = await runRounds({
       contenders,
       scenarios: options.scenarios,
@@ -154,50 +144,15 @@ export async function runComparison(options: BenchOptions, log: (line: string) =
   }
 }
 
-function pricebookEnv(build: Build, dir: string, databaseUrl: string): Record<string, string> {
-  return {
-    DATABASE_URL: databaseUrl,
-    LOG_FILE: join(dir, 'api_server.log'),
-    LOG_LEVEL: 'info',
-    WORKERS: '1',
-    ...build.env,
-  };
-}
-
-function sqliteContender(build: Build, tmp: string): Contender {
-  return {
-    key: `${build.side}-sqlite`,
-    postgres: false,
-    async open(round) {
-      const dir = tempDir(tmp, `round${round}/${build.side}-sqlite`);
-      const name = `${build.side}-sqlite-${round}`;
-      const seeder = sqliteSeeder(join(dir, 'db.sqlite3'));
-      const env = pricebookEnv(build, dir, `sqlite:${join(dir, 'db.sqlite3')}`);
-      return {
-        start: () => startServer({ name, kind: 'pricebook', root: build.root, env }),
-        seed: (_, n) => seeder.seed(n),
-        close: () => seeder.close(),
-      };
-    },
-  };
-}
-
-function postgresContender(build: Build, database: BenchDatabase, tmp: string): Contender {
-  return {
-    key: `${build.side}-postgres`,
-    postgres: true,
-    async open(round) {
-      const dir = tempDir(tmp, `round${round}/${build.side}-postgres`);
-      const name = `${build.side}-postgres-${round}`;
-      const seeder = postgresSeeder(database.url);
-      const env = pricebookEnv(build, dir, database.url);
-      return {
-        start: () => startServer({ name, kind: 'pricebook', root: build.root, env }),
-        seed: (_, n) => seeder.seed(n),
-        close: () => seeder.close(),
-      };
-    },
-  };
+function contender(build: Build, tmp: string, consoleToFile: boolean, database?: BenchDatabase): Contender {
+  return pricebookContender({
+    key: `${build.side}-${database ? 'postgres' : 'sqlite'}`,
+    tmp,
+    postgresUrl: database?.url,
+    root: build.root,
+    env: build.env,
+    consoleFile: (name) => (consoleToFile ? join(tmp, `${name}.console`) : undefined),
+  });
 }
 
 interface CompareRow {

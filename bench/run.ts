@@ -2,20 +2,9 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { renderChart } from './chart.js';
 import { runComparison } from './compare.js';
+import { pricebookContender, pricebookEnv, referenceContender } from './contenders.js';
 import { extrasTargets, renderExtras, runExtras } from './extras.js';
-import {
-  ceilingSeeder,
-  HAS_TASKSET,
-  LOAD_CPU,
-  makeTempDir,
-  pinSelf,
-  postgresSeeder,
-  SERVER_CPU,
-  SERVER_JS,
-  sqliteSeeder,
-  startServer,
-  tempDir,
-} from './lib.js';
+import { HAS_TASKSET, LOAD_CPU, makeTempDir, pinSelf, SERVER_CPU, SERVER_JS, startServer, tempDir } from './lib.js';
 import { type BenchOptions, parseOptions } from './options.js';
 import { type BenchDatabase, createBenchDatabase, pinLocalPostgresAway } from './postgres.js';
 import {
@@ -136,83 +125,22 @@ async function runBench(options: BenchOptions): Promise<void> {
   }
 }
 
-function pricebookEnv(dir: string, databaseUrl: string, extra: Record<string, string> = {}): Record<string, string> {
-  return {
-    DATABASE_URL: databaseUrl,
-    LOG_FILE: join(dir, 'api_server.log'),
-    LOG_LEVEL: 'info',
-    WORKERS: '1',
-    ...extra,
-  };
-}
-
 /** pricebook on SQLite and the ceiling, pricebook on PostgreSQL and the floor: each pair side by side. */
 function contenders(
   tmp: string,
   database: BenchDatabase | undefined,
   consoleFile: (name: string) => string | undefined,
 ): Contender[] {
-  const list: Contender[] = [
-    {
-      key: 'sqlite',
-      postgres: false,
-      async open(round) {
-        const dir = tempDir(tmp, `round${round}/sqlite`);
-        const name = `pricebook-sqlite-${round}`;
-        const seeder = sqliteSeeder(join(dir, 'db.sqlite3'));
-        const env = pricebookEnv(dir, `sqlite:${join(dir, 'db.sqlite3')}`);
-        return {
-          start: () => startServer({ name, kind: 'pricebook', env, consoleFile: consoleFile(name) }),
-          seed: (_, n) => seeder.seed(n),
-          close: () => seeder.close(),
-        };
-      },
-    },
-    {
-      key: 'ceiling',
-      postgres: false,
-      async open(round) {
-        const name = `ceiling-${round}`;
-        return {
-          start: () => startServer({ name, kind: 'ceiling', consoleFile: consoleFile(name) }),
-          seed: (server, n) => ceilingSeeder(server).seed(n),
-          close: async () => {},
-        };
-      },
-    },
+  const list = [
+    pricebookContender({ key: 'sqlite', tmp, consoleFile }),
+    referenceContender('ceiling', undefined, consoleFile),
   ];
-  if (!database) return list;
-  list.push(
-    {
-      key: 'postgres',
-      postgres: true,
-      async open(round) {
-        const dir = tempDir(tmp, `round${round}/postgres`);
-        const name = `pricebook-postgres-${round}`;
-        const seeder = postgresSeeder(database.url);
-        const env = pricebookEnv(dir, database.url);
-        return {
-          start: () => startServer({ name, kind: 'pricebook', env, consoleFile: consoleFile(name) }),
-          seed: (_, n) => seeder.seed(n),
-          close: () => seeder.close(),
-        };
-      },
-    },
-    {
-      key: 'floor',
-      postgres: true,
-      async open(round) {
-        const name = `floor-${round}`;
-        const seeder = postgresSeeder(database.url);
-        const env = { DATABASE_URL: database.url };
-        return {
-          start: () => startServer({ name, kind: 'floor', env, consoleFile: consoleFile(name) }),
-          seed: (_, n) => seeder.seed(n),
-          close: () => seeder.close(),
-        };
-      },
-    },
-  );
+  if (database) {
+    list.push(
+      pricebookContender({ key: 'postgres', tmp, postgresUrl: database.url, consoleFile }),
+      referenceContender('floor', database.url, consoleFile),
+    );
+  }
   return list;
 }
 
