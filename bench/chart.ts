@@ -1,78 +1,119 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-// bench/results.svg: pricebook's requests per CPU-second as a fraction of the ceiling's, per
-// scenario and backend, with each scenario's target marked. Plain SVG, no dependencies.
+// bench/results.svg: pricebook's requests per CPU-second as a multiple of its reference server's
+// (SQLite: the in-memory ceiling; PostgreSQL: the PostgreSQL floor), per scenario, backend and
+// load shape, with each target marked. Plain SVG, no dependencies.
 // Standalone: node --import tsx bench/chart.ts [bench/results.json] [bench/results.svg]
 
 export interface ChartInput {
   date: string;
   command: string;
   machine: { cpuModel: string; nproc: number; node: string };
-  scenarios: { backend: string; scenario: string; label: string; target: number; ratioCpu: number; ratioRps: number }[];
+  scenarios: {
+    backend: string;
+    scenario: string;
+    label: string;
+    /** Absent in results of a single load shape. */
+    connections?: number;
+    reference?: string;
+    target: number;
+    ratioCpu: number;
+    ratioRps: number;
+  }[];
 }
 
-const COLORS: Record<string, string> = { sqlite: '#2f6fb0', postgres: '#e08a2c' };
+const COLORS: Record<string, string[]> = { sqlite: ['#2f6fb0', '#8db6e0'], postgres: ['#c46a12', '#f0b97c'] };
+const REFERENCE_NAMES: Record<string, string> = { ceiling: 'in-memory ceiling', floor: 'PostgreSQL floor' };
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 export function renderChart(results: ChartInput): string {
-  const backends = [...new Set(results.scenarios.map((r) => r.backend))];
-  const scenarios = [...new Map(results.scenarios.map((r) => [r.scenario, r])).values()];
-  const barW = 28;
-  const groupW = backends.length * barW + 36;
+  const rows = results.scenarios;
+  const backends = [...new Set(rows.map((r) => r.backend))];
+  const shapes = [...new Set(rows.map((r) => r.connections))];
+  const scenarios = [...new Map(rows.map((r) => [r.scenario, r])).values()];
+  const barW = 22;
+  const backendW = shapes.length * barW + 8;
+  const groupW = backends.length * backendW + 26;
   const left = 60;
-  const top = 58;
-  const plotH = 260;
-  const width = Math.max(640, left + scenarios.length * groupW + 30);
-  const height = top + plotH + 92;
-  const max = Math.max(1, ...results.scenarios.map((r) => r.ratioCpu).filter(Number.isFinite));
-  const scaleMax = Math.ceil(max * 4) / 4;
+  const top = 76;
+  const plotH = 280;
+  const width = Math.max(760, left + scenarios.length * groupW + 30);
+  const height = top + plotH + 96;
+  const max = Math.max(1, ...rows.flatMap((r) => [r.ratioCpu, r.target]).filter(Number.isFinite));
+  const step = max > 2.5 ? 0.5 : 0.25;
+  const scaleMax = Math.ceil(max / step) * step;
   const y = (v: number) => top + plotH - (Math.min(v, scaleMax) / scaleMax) * plotH;
+  const shapeName = (c: number | undefined) => (c === undefined ? '' : ` @ ${c} conn`);
+  const color = (backend: string, shape: number) => COLORS[backend]?.[shape % 2] ?? (shape % 2 ? '#bbb' : '#777');
+  const references = backends.map((backend) => {
+    const reference = rows.find((r) => r.backend === backend)?.reference ?? 'ceiling';
+    return `${backend} ÷ ${REFERENCE_NAMES[reference] ?? reference}`;
+  });
   const out: string[] = [];
   out.push(
-    `<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="pricebook requests per CPU-second as a fraction of the ceiling, per scenario" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`,
-    '<title>pricebook ÷ bare node:http ceiling, requests per server CPU-second, per scenario</title>',
+    `<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="pricebook requests per CPU-second as a multiple of its reference server, per scenario" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`,
+    `<title>pricebook ÷ reference server (${esc(references.join(', '))}), requests per server CPU-second</title>`,
     `<rect width="100%" height="100%" fill="#fff"/>`,
-    `<text x="${left}" y="20" font-size="15" font-weight="bold">pricebook ÷ bare node:http ceiling — requests per server CPU-second</text>`,
-    `<text x="${left}" y="38" fill="#555">${esc(`${results.date.slice(0, 10)} · ${results.machine.cpuModel} · nproc ${results.machine.nproc} · Node ${results.machine.node} · ${results.command}`)}</text>`,
+    `<text x="${left}" y="20" font-size="15" font-weight="bold">pricebook ÷ reference server — requests per server CPU-second</text>`,
+    `<text x="${left}" y="38" fill="#333">${esc(references.join(' · '))}</text>`,
+    `<text x="${left}" y="56" fill="#555">${esc(`${results.date.slice(0, 10)} · ${results.machine.cpuModel} · nproc ${results.machine.nproc} · Node ${results.machine.node} · ${results.command}`)}</text>`,
   );
-  for (let v = 0; v <= scaleMax + 1e-9; v += 0.25) {
+  for (let v = 0; v <= scaleMax + 1e-9; v += step) {
     out.push(
       `<line x1="${left}" x2="${width - 20}" y1="${y(v)}" y2="${y(v)}" stroke="${v === 0 ? '#000' : '#e4e4e4'}"/>`,
       `<text x="${left - 8}" y="${y(v) + 4}" text-anchor="end">${v.toFixed(2)}×</text>`,
     );
   }
   scenarios.forEach((s, i) => {
-    const x0 = left + 18 + i * groupW;
+    const x0 = left + 16 + i * groupW;
     backends.forEach((backend, j) => {
-      const row = results.scenarios.find((r) => r.scenario === s.scenario && r.backend === backend);
-      if (!row || !Number.isFinite(row.ratioCpu)) return;
-      const x = x0 + j * barW;
-      const fill = COLORS[backend] ?? '#888';
-      out.push(
-        `<rect x="${x}" y="${y(row.ratioCpu)}" width="${barW - 4}" height="${y(0) - y(row.ratioCpu)}" fill="${fill}" opacity="${row.ratioCpu >= row.target ? 1 : 0.55}"><title>${esc(`${backend} ${row.label}: ${row.ratioCpu.toFixed(3)}× (req/s ${row.ratioRps.toFixed(3)}×), target ${row.target}×`)}</title></rect>`,
-        `<text x="${x + (barW - 4) / 2}" y="${y(row.ratioCpu) - 4}" text-anchor="middle" font-size="10">${row.ratioCpu.toFixed(2)}</text>`,
-      );
+      const xb = x0 + j * backendW;
+      let target: number | undefined;
+      shapes.forEach((connections, k) => {
+        const row = rows.find(
+          (r) => r.scenario === s.scenario && r.backend === backend && r.connections === connections,
+        );
+        if (!row || !Number.isFinite(row.ratioCpu)) return;
+        target = row.target;
+        const x = xb + k * barW;
+        out.push(
+          `<rect x="${x}" y="${y(row.ratioCpu)}" width="${barW - 3}" height="${y(0) - y(row.ratioCpu)}" fill="${color(backend, k)}"><title>${esc(`${backend} ${row.label}${shapeName(connections)}: ${row.ratioCpu.toFixed(3)}× the ${row.reference ?? 'ceiling'} (req/s ${row.ratioRps.toFixed(3)}×), target ${row.target}×`)}</title></rect>`,
+          `<text x="${x + (barW - 3) / 2}" y="${y(row.ratioCpu) - 4}" text-anchor="middle" font-size="9"${row.ratioCpu >= row.target ? '' : ' fill="#c00" font-weight="bold"'}>${row.ratioCpu.toFixed(2)}</text>`,
+        );
+      });
+      if (target !== undefined) {
+        out.push(
+          `<line x1="${xb - 2}" x2="${xb + shapes.length * barW - 1}" y1="${y(target)}" y2="${y(target)}" stroke="#c00" stroke-width="2" stroke-dasharray="4 3"><title>${esc(`${backend} target ${target}×`)}</title></line>`,
+        );
+      }
     });
-    const w = backends.length * barW - 4;
+    const w = backends.length * backendW - 8;
     out.push(
-      `<line x1="${x0 - 4}" x2="${x0 + w + 4}" y1="${y(s.target)}" y2="${y(s.target)}" stroke="#c00" stroke-width="2" stroke-dasharray="5 3"><title>target ${s.target}×</title></line>`,
       `<text x="${x0 + w / 2}" y="${top + plotH + 16}" text-anchor="middle">${esc(s.scenario)}</text>`,
-      `<text x="${x0 + w / 2}" y="${top + plotH + 30}" text-anchor="middle" fill="#777" font-size="10">target ${s.target}×</text>`,
+      `<text x="${x0 + w / 2}" y="${top + plotH + 30}" text-anchor="middle" fill="#777" font-size="10">${esc(
+        backends
+          .map((b) => rows.find((r) => r.scenario === s.scenario && r.backend === b)?.target)
+          .filter((t) => t !== undefined)
+          .map((t) => `≥ ${t}`)
+          .join(' / '),
+      )}</text>`,
     );
   });
-  const ly = height - 26;
   let lx = left;
+  const ly = height - 30;
   for (const backend of backends) {
-    out.push(
-      `<rect x="${lx}" y="${ly - 10}" width="12" height="12" fill="${COLORS[backend] ?? '#888'}"/>`,
-      `<text x="${lx + 16}" y="${ly}">pricebook on ${backend}</text>`,
-    );
-    lx += 150;
+    shapes.forEach((connections, k) => {
+      out.push(
+        `<rect x="${lx}" y="${ly - 10}" width="12" height="12" fill="${color(backend, k)}"/>`,
+        `<text x="${lx + 16}" y="${ly}">${esc(`${backend}${shapeName(connections)}`)}</text>`,
+      );
+      lx += 150;
+    });
   }
   out.push(
-    `<line x1="${lx}" x2="${lx + 22}" y1="${ly - 4}" y2="${ly - 4}" stroke="#c00" stroke-width="2" stroke-dasharray="5 3"/>`,
-    `<text x="${lx + 28}" y="${ly}">target (pale bar: missed)</text>`,
+    `<line x1="${left}" x2="${left + 22}" y1="${ly + 16}" y2="${ly + 16}" stroke="#c00" stroke-width="2" stroke-dasharray="4 3"/>`,
+    `<text x="${left + 28}" y="${ly + 20}">target of that backend (value in red: missed)</text>`,
     '</svg>',
   );
   return `${out.join('\n')}\n`;

@@ -1,7 +1,20 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { createReadStream, existsSync, mkdirSync, openSync, statSync, truncateSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  createReadStream,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  rmSync,
+  statSync,
+  truncateSync,
+  unlinkSync,
+} from 'node:fs';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +30,7 @@ import { cpuDelta, cpuOfCommand, cpuSnapshot, pidsOf, rssSampler } from './proc.
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const SERVER_JS = join(ROOT, 'dist', 'server.js');
 export const CEILING_TS = join(ROOT, 'bench', 'ceiling-server.ts');
+export const FLOOR_TS = join(ROOT, 'bench', 'floor-server.ts');
 
 export const HAS_TASKSET = (() => {
   try {
@@ -62,7 +76,7 @@ export function pinCommand(command: string, cpus: string): () => void {
       // gone meanwhile, or not ours to move
     }
   }
-  return () => {
+  return onCleanup(() => {
     for (const { pid, before } of moved) {
       try {
         execFileSync('taskset', ['-a', '-c', '-p', before, pid], { stdio: 'ignore' });
@@ -70,7 +84,7 @@ export function pinCommand(command: string, cpus: string): () => void {
         // gone meanwhile
       }
     }
-  };
+  });
 }
 
 export async function freePort(): Promise<number> {
@@ -89,11 +103,27 @@ const SERVER_SETTINGS =
 
 /** Servers running now; killed if the bench itself is interrupted. */
 const live = new Set<ChildProcess>();
+/** Synchronous clean-ups (CPUs given back, temp dirs removed) that must also run when interrupted. */
+const cleanups = new Set<() => void>();
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
     for (const child of live) child.kill('SIGKILL');
+    for (const cleanup of cleanups) cleanup();
     process.exit(130);
   });
+}
+
+/** Runs `cleanup` once: when the returned function is called, or when the bench is interrupted. */
+export function onCleanup(cleanup: () => void): () => void {
+  let done = false;
+  const once = () => {
+    if (done) return;
+    done = true;
+    cleanups.delete(once);
+    cleanup();
+  };
+  cleanups.add(once);
+  return once;
 }
 
 /** True while the server process runs. */
@@ -112,13 +142,18 @@ export interface Server {
 
 export interface StartOptions {
   name: string;
-  kind: 'pricebook' | 'ceiling';
+  kind: 'pricebook' | 'ceiling' | 'floor';
+  /** pricebook only: the checkout whose dist/server.js runs (default: this one). */
+  root?: string;
   env?: Record<string, string>;
   /** Pin to the server core (default true). */
   pin?: boolean;
   nodeArgs?: string[];
-  /** Where the server's stderr goes (a real file descriptor either way); default /dev/null. */
-  stderrPath?: string;
+  /**
+   * Where the server's console output (stdout and stderr) goes: by default a pipe that a separate
+   * process drains, as a container runtime reads a container's output; or this file.
+   */
+  consoleFile?: string;
   timeoutMs?: number;
 }
 
@@ -143,16 +178,27 @@ class KilledWhileStarting extends Error {}
 async function startOnce(options: StartOptions): Promise<Server & { startMs: number }> {
   const port = await freePort();
   const pin = options.pin !== false && HAS_TASKSET;
-  const script = options.kind === 'pricebook' ? [SERVER_JS] : ['--import', 'tsx', CEILING_TS];
+  const root = options.kind === 'pricebook' ? (options.root ?? ROOT) : ROOT;
+  const script = {
+    pricebook: [join(root, 'dist', 'server.js')],
+    ceiling: ['--import', 'tsx', CEILING_TS],
+    floor: ['--import', 'tsx', FLOOR_TS],
+  }[options.kind];
   const command = [process.execPath, ...(options.nodeArgs ?? []), ...script];
   const argv = pin ? ['taskset', '-c', SERVER_CPU, ...command] : command;
-  const stderr = openSync(options.stderrPath ?? '/dev/null', 'a');
+  const output = options.consoleFile ? { fd: openSync(options.consoleFile, 'a') } : consolePipe();
   // The server's own settings come from the bench only (as shipped = defaults), not from this shell.
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([key]) => !SERVER_SETTINGS.test(key)));
   const env = { ...inherited, ...options.env, PORT: String(port), HOST: '127.0.0.1' };
   const started = performance.now();
   // taskset execs the command: the child's pid is the server's pid.
-  const child = spawn(argv[0] as string, argv.slice(1), { cwd: ROOT, env, stdio: ['ignore', 'ignore', stderr] });
+  let child: ChildProcess;
+  try {
+    child = spawn(argv[0] as string, argv.slice(1), { cwd: root, env, stdio: ['ignore', output.fd, output.fd] });
+  } finally {
+    // The server has its own copy: when it exits, the drain reads the end of the pipe and exits.
+    closeSync(output.fd);
+  }
   let stopping = false;
   const exited = new Promise<void>((resolve) =>
     child.once('exit', (code, signal) => {
@@ -182,7 +228,7 @@ async function startOnce(options: StartOptions): Promise<Server & { startMs: num
     port,
     url,
     child,
-    logFile: options.kind === 'pricebook' ? (options.env?.LOG_FILE ?? null) : null,
+    logFile: options.kind === 'pricebook' ? options.env?.LOG_FILE || null : null,
     startMs,
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
@@ -193,6 +239,44 @@ async function startOnce(options: StartOptions): Promise<Server & { startMs: num
       clearTimeout(timer);
     },
   };
+}
+
+let fifoDir: string | undefined;
+process.once('exit', () => {
+  if (fifoDir) rmSync(fifoDir, { recursive: true, force: true });
+});
+
+/** A new temp dir, removed by the returned function (or when the bench is interrupted). */
+export function makeTempDir(prefix: string): { path: string; remove: () => void } {
+  const path = mkdtempSync(join(tmpdir(), prefix));
+  return { path, remove: onCleanup(() => rmSync(path, { recursive: true, force: true })) };
+}
+
+/** Drains its standard input (the pipe) to nowhere, and exits when every writer is gone. */
+const DRAIN_JS = 'process.stdin.resume()';
+
+/**
+ * A pipe for a server's console output whose read end a separate drain process (on the load
+ * core) reads and discards: writing costs the server what it costs in a container (containerd
+ * also hands a container FIFOs), where /dev/null would cost nothing and a full pipe back-pressures
+ * as it would there. A FIFO, not Node's stdio "pipe" (a socket pair), and a write end of its own.
+ */
+function consolePipe(): { fd: number } {
+  fifoDir ??= mkdtempSync(join(tmpdir(), 'pricebook-bench-fifo-'));
+  const path = join(fifoDir, `console-${process.hrtime.bigint()}`);
+  execFileSync('mkfifo', ['-m', '600', path]);
+  // Opened for reading first (without waiting for a writer), so opening for writing cannot block.
+  const readFd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  const writeFd = openSync(path, constants.O_WRONLY);
+  unlinkSync(path);
+  try {
+    const command = [process.execPath, '-e', DRAIN_JS];
+    const argv = HAS_TASKSET ? ['taskset', '-c', LOAD_CPU, ...command] : command;
+    spawn(argv[0] as string, argv.slice(1), { stdio: [readFd, 'ignore', 'ignore'] }).unref();
+  } finally {
+    closeSync(readFd);
+  }
+  return { fd: writeFd };
 }
 
 /** The status of one request, or 0 when the connection fails. */
@@ -285,8 +369,10 @@ export interface Scenario {
   label: string;
   /** Items in the table before the run. */
   seed: number;
-  /** Target: pricebook req/CPU-s ÷ ceiling req/CPU-s at least this. */
-  target: number;
+  /** Target on SQLite: pricebook req/CPU-s ÷ the in-memory ceiling's at least this. */
+  ceilingTarget: number;
+  /** Target on PostgreSQL: pricebook req/CPU-s ÷ the PostgreSQL floor's at least this. */
+  floorTarget: number;
   requests: () => Request[];
 }
 
@@ -313,43 +399,56 @@ export const SCENARIOS: Scenario[] = [
     name: 'list100',
     label: 'list of 100',
     seed: 100,
-    target: 0.5,
+    ceilingTarget: 0.5,
+    floorTarget: 2,
     requests: () => [{ method: 'GET', path: '/api/items/' }],
   },
   {
     name: 'list10k',
     label: 'list of 10,000',
     seed: 10_000,
-    target: 0.5,
+    ceilingTarget: 0.5,
+    floorTarget: 2,
     requests: () => [{ method: 'GET', path: '/api/items/' }],
   },
   {
     name: 'detail',
     label: 'detail (random id)',
     seed: 10_000,
-    target: 0.5,
+    ceilingTarget: 0.5,
+    floorTarget: 0.8,
     requests: () => [dynamic(() => detail(10_000))],
   },
   {
     name: 'filter',
     label: '?product= (10 of 10,000)',
     seed: 10_000,
-    target: 0.5,
+    ceilingTarget: 0.5,
+    floorTarget: 0.9,
     requests: () => [dynamic(filter)],
   },
-  { name: 'create', label: 'create (POST)', seed: 10_000, target: 0.25, requests: () => [dynamic(create)] },
+  {
+    name: 'create',
+    label: 'create (POST)',
+    seed: 10_000,
+    ceilingTarget: 0.25,
+    floorTarget: 0.8,
+    requests: () => [dynamic(create)],
+  },
   {
     name: 'put',
     label: 'PUT (random id)',
     seed: 10_000,
-    target: 0.25,
+    ceilingTarget: 0.25,
+    floorTarget: 0.8,
     requests: () => [dynamic(() => put(10_000))],
   },
   {
     name: 'mix',
     label: 'mix 80% read / 20% write',
     seed: 10_000,
-    target: 0.25,
+    ceilingTarget: 0.25,
+    floorTarget: 0.7,
     // 70 % detail, 10 % filter, 10 % create, 10 % PUT
     requests: () => [
       dynamic(() => {
@@ -396,46 +495,105 @@ export interface LogCount {
   missing: number;
 }
 
-export async function measure(
+export function measure(
   server: Server,
   requests: Request[],
   load: LoadOptions,
   options: { postgres?: boolean } = {},
 ): Promise<Measurement> {
-  const logStart = server.logFile && existsSync(server.logFile) ? statSync(server.logFile).size : 0;
-  const common = { url: server.url, connections: load.connections, requests, timeout: 10 };
-  const warm = load.warmup > 0 ? await autocannon({ ...common, duration: load.warmup }) : undefined;
-  const sampler = rssSampler(server.pid);
-  const cpuBefore = cpuSnapshot(server.pid);
-  const pgBefore = options.postgres ? cpuOfCommand('postgres') : 0;
-  const loadBefore = process.cpuUsage();
-  const result: Result = await autocannon({ ...common, duration: load.duration });
-  const loadCpu = process.cpuUsage(loadBefore);
-  const cpu = cpuDelta(cpuBefore, cpuSnapshot(server.pid));
-  const pgCpu = options.postgres ? cpuOfCommand('postgres') - pgBefore : undefined;
-  const peakRssMB = sampler.stop();
-  const total = result.requests.total;
-  const measurement: Measurement = {
-    requests: total,
-    rps: total / result.duration,
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    errors: result.errors + result.timeouts,
-    non2xx: result.non2xx,
-    cpuSeconds: cpu,
-    reqPerCpuSecond: cpu > 0 ? total / cpu : 0,
-    loadCpuPerRequestUs: total > 0 ? (loadCpu.user + loadCpu.system) / total : 0,
-    peakRssMB,
-  };
-  if (pgCpu !== undefined) measurement.postgresCpuSeconds = pgCpu;
-  if (server.logFile) {
-    measurement.log = await countLogLines(server.logFile, logStart, total + (warm?.requests.total ?? 0));
-  }
-  return measurement;
+  return measureTogether([{ server, requests }], load, options).then(([m]) => m as Measurement);
 }
 
-/** Waits until the log file stops growing (buffered destinations flush), counts the new lines, truncates it. */
+/**
+ * Loads several servers at the same time, each with its own autocannon run of `load` (warm-up,
+ * then the measured run), and measures each. With one server, the bench's usual measurement; with
+ * two on one core, a side-by-side comparison in which both see the same machine at the same time.
+ * The PostgreSQL server's CPU is recorded only for a single server (it serves them all).
+ */
+export async function measureTogether(
+  targets: Array<{ server: Server; requests: Request[] }>,
+  load: LoadOptions,
+  options: { postgres?: boolean } = {},
+): Promise<Measurement[]> {
+  const logStarts = targets.map(({ server }) =>
+    server.logFile && existsSync(server.logFile) ? statSync(server.logFile).size : 0,
+  );
+  const run = (duration: number) =>
+    Promise.all(
+      targets.map(({ server, requests }) =>
+        autocannon({ url: server.url, connections: load.connections, requests, timeout: 10, duration }),
+      ),
+    );
+  const warm = load.warmup > 0 ? await run(load.warmup) : undefined;
+  // Requests the warm-up left in flight, and its last log batch (written every 200 ms), are not
+  // the measured run's work.
+  await Promise.all(targets.map(({ server }) => waitUntilIdle(server, 250)));
+  const samplers = targets.map(({ server }) => rssSampler(server.pid));
+  const cpuBefore = targets.map(({ server }) => cpuSnapshot(server.pid));
+  const countPostgres = options.postgres && targets.length === 1;
+  const pgBefore = countPostgres ? cpuOfCommand('postgres') : 0;
+  const loadBefore = process.cpuUsage();
+  const results: Result[] = await run(load.duration);
+  const loadCpu = process.cpuUsage(loadBefore);
+  const cpus = targets.map(({ server }, i) => cpuDelta(cpuBefore[i] as Map<number, number>, cpuSnapshot(server.pid)));
+  const pgCpu = countPostgres ? cpuOfCommand('postgres') - pgBefore : undefined;
+  const allRequests = results.reduce((sum, r) => sum + r.requests.total, 0);
+  return Promise.all(
+    targets.map(async ({ server }, i) => {
+      const result = results[i] as Result;
+      const cpu = cpus[i] as number;
+      const total = result.requests.total;
+      const measurement: Measurement = {
+        requests: total,
+        rps: total / result.duration,
+        p50: result.latency.p50,
+        p99: result.latency.p99,
+        errors: result.errors + result.timeouts,
+        non2xx: result.non2xx,
+        cpuSeconds: cpu,
+        reqPerCpuSecond: cpu > 0 ? total / cpu : 0,
+        loadCpuPerRequestUs: allRequests > 0 ? (loadCpu.user + loadCpu.system) / allRequests : 0,
+        peakRssMB: (samplers[i] as ReturnType<typeof rssSampler>).stop(),
+      };
+      if (pgCpu !== undefined) measurement.postgresCpuSeconds = pgCpu;
+      if (server.logFile) {
+        const answered = total + (warm?.[i]?.requests.total ?? 0);
+        measurement.log = await countLogLines(server.logFile, logStarts[i] as number, answered);
+      }
+      return measurement;
+    }),
+  );
+}
+
+/**
+ * Waits (`atLeastMs` at least) until the server's process tree is idle for 200 ms: requests that
+ * an earlier load left in flight are still being answered after the load generator has hung up
+ * (64 lists of 10,000 items can keep a busy core for seconds). At most 30 s, then it says so.
+ */
+export async function waitUntilIdle(server: Server, atLeastMs = 0): Promise<void> {
+  const cpu = () => cpuDelta(new Map(), cpuSnapshot(server.pid));
+  await sleep(atLeastMs);
+  const deadline = performance.now() + 30_000;
+  // /proc counts in 10 ms ticks: one tick in 100 ms is idle enough, twice running (a server
+  // that is busy but not scheduled on a crowded core can look idle for a moment).
+  for (let last = cpu(), idle = 0; performance.now() < deadline; ) {
+    await sleep(100);
+    const now = cpu();
+    idle = now - last <= 0.011 ? idle + 1 : 0;
+    if (idle === 2) return;
+    last = now;
+  }
+  process.stderr.write(`!! ${server.name} still busy after 30 s; measuring anyway\n`);
+}
+
+/**
+ * Counts the request log lines appended to the file since `from`, then truncates it. Buffered
+ * destinations flush late: it counts once the file has stopped growing for a moment, and again
+ * after each further pause while lines are missing, up to 15 s.
+ */
 export async function countLogLines(path: string, from: number, answered: number): Promise<LogCount> {
+  const counted = { requestLines: 0, responseLines: 0, to: from, rest: '' };
+  const missing = () => Math.max(0, answered - counted.requestLines) + Math.max(0, answered - counted.responseLines);
   let size = -1;
   let stableSince = performance.now();
   const deadline = performance.now() + 15_000;
@@ -444,28 +602,34 @@ export async function countLogLines(path: string, from: number, answered: number
     if (now !== size) {
       size = now;
       stableSince = performance.now();
-    } else if (performance.now() - stableSince > 1300) break;
-    await sleep(100);
-  }
-  let requestLines = 0;
-  let responseLines = 0;
-  let rest = '';
-  const count = (line: string) => {
-    if (/"message": ?"\[REQUEST\] /.test(line)) requestLines++;
-    else if (/"message": ?"\[RESPONSE\] /.test(line)) responseLines++;
-  };
-  if (size > from) {
-    for await (const chunk of createReadStream(path, { start: from, encoding: 'utf8' })) {
-      const lines = (rest + chunk).split('\n');
-      rest = lines.pop() ?? '';
-      for (const line of lines) count(line);
+    } else if (performance.now() - stableSince > 300) {
+      await countLines(path, size, counted);
+      if (missing() === 0 || performance.now() - stableSince > 1300) break;
     }
-    if (rest) count(rest);
+    await sleep(100);
   }
   // The server opened the file with O_APPEND: truncating keeps its next lines at the start.
   truncateSync(path, 0);
-  const missing = Math.max(0, answered - requestLines) + Math.max(0, answered - responseLines);
-  return { answered, requestLines, responseLines, missing };
+  return { answered, requestLines: counted.requestLines, responseLines: counted.responseLines, missing: missing() };
+}
+
+/** Counts the complete lines from `counted.to` up to `end`, carrying a partial last line over. */
+async function countLines(
+  path: string,
+  end: number,
+  counted: { requestLines: number; responseLines: number; to: number; rest: string },
+): Promise<void> {
+  if (end <= counted.to) return;
+  const count = (line: string) => {
+    if (/"message": ?"\[REQUEST\] /.test(line)) counted.requestLines++;
+    else if (/"message": ?"\[RESPONSE\] /.test(line)) counted.responseLines++;
+  };
+  for await (const chunk of createReadStream(path, { start: counted.to, end: end - 1, encoding: 'utf8' })) {
+    const lines = (counted.rest + chunk).split('\n');
+    counted.rest = lines.pop() ?? '';
+    for (const line of lines) count(line);
+  }
+  counted.to = end;
 }
 
 export function median(values: number[]): number {
