@@ -99,7 +99,7 @@ export async function freePort(): Promise<number> {
 }
 
 const SERVER_SETTINGS =
-  /^(PORT|HOST|DATABASE_URL|PG[A-Z]*|LOG_[A-Z]+|WORKERS|MIGRATE_ON_START|API_TOKEN|RATE_LIMIT|BODY_LIMIT|TRUST_PROXY|[A-Z_]*TIMEOUT_MS|DB_[A-Z_]+)$/;
+  /^(PORT|HOST|DATABASE_URL|PG[A-Z]*|LOG_[A-Z]+|WORKERS|MIGRATE_ON_START|API_TOKEN|RATE_LIMIT|BODY_LIMIT|TRUST_PROXY|METRICS[A-Z_]*|[A-Z_]*TIMEOUT_MS|DB_[A-Z_]+)$/;
 
 /** Servers running now; killed if the bench itself is interrupted. */
 const live = new Set<ChildProcess>();
@@ -189,7 +189,14 @@ async function startOnce(options: StartOptions): Promise<Server & { startMs: num
   const output = options.consoleFile ? { fd: openSync(options.consoleFile, 'a') } : consolePipe();
   // The server's own settings come from the bench only (as shipped = defaults), not from this shell.
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([key]) => !SERVER_SETTINGS.test(key)));
-  const env = { ...inherited, ...options.env, PORT: String(port), HOST: '127.0.0.1' };
+  // Metrics stay on, as shipped, each server on a port of its own (several run at once).
+  const env = {
+    ...inherited,
+    ...options.env,
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    ...(options.kind === 'pricebook' ? { METRICS_PORT: String(await freePort()) } : {}),
+  };
   const started = performance.now();
   // taskset execs the command: the child's pid is the server's pid.
   let child: ChildProcess;
