@@ -8,9 +8,10 @@ import { oas } from '@stoplight/spectral-rulesets';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import openapiTS from 'openapi-typescript';
 import { createPricebookClient, type PricebookClient } from '../client/index.js';
+import { completeDocument } from '../src/items/docs.js';
 import { backends } from './helpers/backends.js';
 import { build, call } from './helpers/build.js';
-import { send } from './helpers/http.js';
+import { type SendOptions, seed, send } from './helpers/http.js';
 import { type Exchange, outsideTheApi, ResponseValidator } from './helpers/openapi.js';
 
 // The OpenAPI document at /api/schema/: valid OpenAPI 3.1, clean under Spectral's spectral:oas
@@ -297,6 +298,19 @@ describe('OpenAPI document', () => {
     assert.equal(priceMin('cheap'), false);
   });
 
+  test('a route without documentation, or documentation without its route, stops the document', () => {
+    const generated = (paths: Record<string, Record<string, Json>>) => ({ openapi: '3.1.0', paths });
+    assert.throws(
+      () => completeDocument(generated({ '/api/things/': { get: { responses: {} } } })),
+      /GET \/api\/things has a route but no entry in OPERATIONS/,
+    );
+    assert.throws(
+      () => completeDocument(generated({ '/api/items/': { post: { responses: { 200: {} } } } })),
+      /POST \/api\/items declares undocumented 200/,
+    );
+    assert.throws(() => completeDocument(generated({})), /no route for GET \/api, OPTIONS \/api, GET \/api\/items/);
+  });
+
   test('the committed client/openapi.json and client/schema.d.ts match the served document', async (t) => {
     const document = await served(t);
     const committed = JSON.parse(readFileSync(new URL('../client/openapi.json', import.meta.url), 'utf8'));
@@ -375,6 +389,116 @@ describe('answers are checked against the document (test/helpers/openapi.ts)', (
     assert.equal((await outsideTheApi(() => send(app, 'GET', '/nowhere'))).status, 404);
     assert.equal((await send(app, 'GET', '/api/items/')).status, 200);
     assert.equal((await send(app, 'PUT', '/api/items/')).status, 405);
+  });
+});
+
+describe('every answer the document lists is one the server gives', () => {
+  test('each documented status of each operation, produced through the checked helpers', async (t) => {
+    const document = await served(t);
+    const TOKEN = 'a-token-of-sixteen-or-more';
+    const { app, store } = await build(t, 'sqlite', { API_TOKEN: TOKEN, BODY_LIMIT: '1024' });
+    const throttled = (await build(t, 'sqlite', { RATE_LIMIT: '1' })).app;
+    const [apple] = await seed(store, { product: 'Apple', price: 100 });
+    const item = `/api/items/${apple?.id}/`;
+    const auth = { authorization: `Bearer ${TOKEN}` };
+    const json = (value: unknown, headers: Record<string, string> = {}) => ({
+      body: JSON.stringify(value),
+      type: 'application/json',
+      headers: { ...auth, ...headers },
+    });
+    const big = { body: JSON.stringify({ padding: 'x'.repeat(2000) }), type: 'application/json', headers: auth };
+    const seen = new Set<string>();
+    const documentedPath = (url: string) => {
+      const path = (url.split('?')[0] as string).replace(/\/$/, '') || '/';
+      return path.replace(/^\/api\/items\/[^/]+$/, '/api/items/{id}');
+    };
+    const answer = async (target: typeof app, method: string, url: string, options: SendOptions = {}) => {
+      const res = await send(target, method, url, options); // checked against the document
+      seen.add(`${method} ${documentedPath(url)} ${res.status}`);
+      return res;
+    };
+    const etagOf = async (url: string) => String((await answer(app, 'GET', url)).headers.etag);
+
+    for (const [method, url] of [
+      ['GET', '/api/'],
+      ['OPTIONS', '/api/'],
+      ['GET', '/api/items/'],
+      ['OPTIONS', '/api/items/'],
+      ['GET', item],
+      ['OPTIONS', item],
+    ]) {
+      await answer(app, method as string, url as string);
+      await answer(app, method as string, `${url}?format=xml`);
+      await answer(app, method as string, url as string, { headers: { accept: 'application/xml' } });
+      if (method === 'OPTIONS') await answer(app, method, url as string, big);
+    }
+    await answer(app, 'GET', '/api/items/', { headers: { 'if-none-match': await etagOf('/api/items/') } });
+    await answer(app, 'GET', item, { headers: { 'if-none-match': await etagOf(item) } });
+    for (const url of ['/api/items/?price_min=x', `${item}?price_min=x`]) {
+      for (const method of ['GET', 'OPTIONS', 'DELETE', 'PUT', 'PATCH']) {
+        if (method === 'GET' || !url.startsWith('/api/items/?')) await answer(app, method, url, { headers: auth });
+      }
+    }
+    await answer(app, 'GET', '/api/items/?limit=1');
+    await answer(app, 'GET', '/api/items/abc/');
+
+    await answer(app, 'POST', '/api/items/', json({ product: 'Pear', price: 1 }, { 'idempotency-key': 'k1' }));
+    await answer(app, 'POST', '/api/items/', json({ product: 'Pear', price: 1 }, { 'idempotency-key': 'k1' }));
+    await answer(app, 'POST', '/api/items/', json({ product: 'Plum', price: 1 }, { 'idempotency-key': 'k1' }));
+    for (const [method, url] of [
+      ['POST', '/api/items/'],
+      ['PUT', item],
+      ['PATCH', item],
+      ['DELETE', item],
+    ] as const) {
+      await answer(app, method, url, { ...json({}), headers: {} }); // no token: 401
+      await answer(app, method, `${url}?format=xml`, json({}));
+      await answer(app, method, url, { ...json({}), headers: { ...auth, accept: 'application/xml' } });
+      await answer(app, method, url, big);
+      if (method !== 'DELETE') {
+        await answer(app, method, url, json({ product: '' }));
+        await answer(app, method, url, { body: 'x', type: 'text/plain', headers: auth });
+      }
+      if (method !== 'POST')
+        await answer(app, method, url, json({ product: 'Quince', price: 2 }, { 'if-match': '"0-0"' }));
+    }
+    await answer(app, 'PUT', item, json({ product: 'Quince', price: 2 }));
+    await answer(app, 'PATCH', item, json({ price: 3 }));
+    await answer(app, 'DELETE', item, { headers: auth });
+    await answer(app, 'GET', item);
+    await answer(app, 'GET', '/healthz');
+    await answer(app, 'GET', '/readyz');
+
+    // RATE_LIMIT: everything after the first request of the minute is 429.
+    await answer(throttled, 'GET', '/api/items/');
+    for (const [method, url] of [
+      ['GET', '/api/'],
+      ['OPTIONS', '/api/'],
+      ['GET', '/api/items/'],
+      ['POST', '/api/items/'],
+      ['OPTIONS', '/api/items/'],
+      ['GET', '/api/items/1/'],
+      ['PUT', '/api/items/1/'],
+      ['PATCH', '/api/items/1/'],
+      ['DELETE', '/api/items/1/'],
+      ['OPTIONS', '/api/items/1/'],
+    ]) {
+      assert.equal((await answer(throttled, method as string, url as string)).status, 429, `${method} ${url}`);
+    }
+
+    // 503 needs a database that fails: test/db-faults.test.ts produces those through the same check.
+    const documented = Object.entries(document.paths).flatMap(([path, methods]) =>
+      Object.entries(methods).flatMap(([method, operation]) =>
+        Object.keys(operation.responses).map((status) => `${method.toUpperCase()} ${path} ${status}`),
+      ),
+    );
+    const unseen = documented.filter((answer) => !seen.has(answer) && !answer.endsWith(' 503'));
+    assert.deepEqual(unseen, [], 'documented answers no request produced');
+    assert.deepEqual(
+      [...seen].filter((answer) => !documented.includes(answer)),
+      [],
+      'answers not documented',
+    );
   });
 });
 
