@@ -125,8 +125,8 @@ export class ResponseValidator {
   #headerProblems(exchange: Exchange, answer: Answer): string[] {
     const problems = answer.headers.flatMap(({ name, header }) => this.#headerValueProblems(exchange, name, header));
     const names = new Set(answer.headers.map(({ name }) => name.toLowerCase()));
-    for (const name of Object.keys(exchange.headers)) {
-      if (this.#documentedHeaders.has(name) && !names.has(name)) {
+    for (const [name, value] of Object.entries(exchange.headers)) {
+      if (value !== undefined && this.#documentedHeaders.has(name) && !names.has(name)) {
         problems.push(`header ${name} is sent but not documented for ${exchange.status}`);
       }
     }
