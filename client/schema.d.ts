@@ -6,742 +6,74 @@
 
 export type paths = {
   "/healthz": {
-    get: {
-      responses: {
-        /** @description Default Response */
-        200: {
-          content: never;
-        };
-      };
-    };
+    /**
+     * Liveness
+     * @description The process answers. It never touches the database, so an outage does not get replicas killed.
+     */
+    get: operations["checkLiveness"];
   };
   "/readyz": {
-    get: {
-      responses: {
-        /** @description Default Response */
-        200: {
-          content: never;
-        };
-      };
-    };
+    /**
+     * Readiness
+     * @description The database answers and the process is not stopping.
+     */
+    get: operations["checkReadiness"];
   };
-  "/api/": {
-    /** Links to the collections */
-    get: {
-      responses: {
-        /** @description Default Response */
-        200: {
-          content: {
-            "application/json": {
-              /** Format: uri */
-              items: string;
-            };
-          };
-        };
-        /** @description No such item (or it does not match the filter), or an unknown `format` */
-        404: {
-          content: {
-            "application/json": {
-              detail: string;
-            };
-          };
-        };
-        /** @description The Accept header allows neither JSON nor HTML */
-        406: {
-          content: {
-            "application/json": {
-              detail: string;
-            };
-          };
-        };
-      };
-    };
-    /** DRF's metadata: the fields and their rules */
-    options: {
-      responses: {
-        /** @description Default Response */
-        200: {
-          content: never;
-        };
-      };
-    };
+  "/api": {
+    /**
+     * Links to the collections
+     * @description The API root (DRF’s DefaultRouter): an absolute link to each collection.
+     */
+    get: operations["getApiRoot"];
+    /**
+     * Metadata of the API root
+     * @description DRF’s metadata of the root: what it renders and parses.
+     */
+    options: operations["describeApiRoot"];
   };
-  "/api/items/": {
+  "/api/items": {
     /**
      * List items
-     * @description All items in ascending id, as a bare array; with `limit` the page envelope `{count, next, previous, results}` instead. Carries an ETag; `If-None-Match` gives 304.
+     * @description All items matching the filters, in ascending id unless `ordering` says otherwise, as a bare array; with a positive `limit`, a page of them in the envelope `{count, next, previous, results}` instead. A list of more than 20,000 items is streamed, and then carries no ETag.
      */
-    get: {
-      parameters: {
-        query?: {
-          /** @description Exact, case-sensitive product name (trimmed); empty = no filter. */
-          product?: string;
-          /** @description Words that must all occur in the product, case-insensitively (split on spaces and commas). */
-          search?: string;
-          /** @description Lowest price, inclusive. */
-          price_min?: number;
-          /** @description Highest price, inclusive. */
-          price_max?: number;
-          /** @description Comma-separated fields of id, product, price; `-` for descending. Default: id. */
-          ordering?: string;
-          /** @description Turns pagination on: answers the page envelope. */
-          limit?: number;
-          /** @description With limit: items to skip. */
-          offset?: number;
-          format?: "json";
-        };
-      };
-      responses: {
-        /** @description The items (bare array), or a page when `limit` is given */
-        200: {
-          content: {
-            "application/json": {
-                /** @description Assigned by the server; increasing, never reused. */
-                id: number;
-                /** @description Trimmed; 1–20 Unicode code points. */
-                product: string;
-                price: number;
-              }[] | ({
-              count: number;
-              next: string | null;
-              previous: string | null;
-              results: {
-                  /** @description Assigned by the server; increasing, never reused. */
-                  id: number;
-                  /** @description Trimmed; 1–20 Unicode code points. */
-                  product: string;
-                  price: number;
-                }[];
-            });
-          };
-        };
-        /** @description Not modified (If-None-Match matched) */
-        304: {
-          content: never;
-        };
-        /** @description Invalid input: a map from field to messages, or `{"detail"}` for a body that cannot be parsed */
-        400: {
-          content: {
-            "application/json": {
-              product?: string[];
-              price?: string[];
-              non_field_errors?: string[];
-            } | {
-              detail: string;
-            };
-          };
-        };
-        /** @description No such item (or it does not match the filter), or an unknown `format` */
-        404: {
-          content: {
-            "application/json": {
-              detail: string;
-            };
-          };
-        };
-        /** @description Method not allowed; the Allow header lists the allowed ones */
-        405: {
-          content: {
-            "application/json": {
-              detail: string;
-            };
-          };
-        };
-        /** @description The Accept header allows neither JSON nor HTML */
-        406: {
-          content: {
-            "application/json": {
-              detail: string;
-            };
-          };
-        };
-        /** @description Rate limited (only when RATE_LIMIT is set) */
-        429: {
-          content: {
-            "application/json": {
-              detail: string;
-            };
-          };
-        };
-        /** @description The database is unavailable; retry after Retry-After seconds */
-        503: {
-          content: {
-            "application/json": {
-              detail: string;
-            };
-          };
-        };
-      };
-    };
+    get: operations["listItems"];
     /**
      * Create an item
-     * @description With `Idempotency-Key`, a retry with the same body returns the first answer and creates nothing.
+     * @description Stores a new item and answers it with its id. With an Idempotency-Key, a retry of the same request answers the first result again and creates nothing.
      */
-    post: {
-      parameters: {
-        header?: {
-          "idempotency-key"?: string;
-          authorization?: string;
-        };
-      };
-      requestBody: {
-        content: {
-          "application/json": {
-            product: string | number;
-            price: number | string;
-          };
-          "application/x-www-form-urlencoded": {
-            product: string | number;
-            price: number | string;
-          };
-          "multipart/form-data": {
-            product: string | number;
-            price: number | string;
-          };
-        };
-      };
-      responses: {
-        /** @description Default Response */
-        201: {
-          content: {
-            "application/json": {
-              /** @description Assigned by the server; increasing, never reused. */
-              id: number;
-              /** @description Trimmed; 1–20 Unicode code points. */
-              product: string;
-              price: number;
-            };
-          };
-        };
-        /** @description Invalid input: a map from field to messages, or `{"detail"}` for a body that cannot be parsed */
-        400: {
-          content: {
-            "application/json": {
-              product?: string[];
-              price?: string[];
-              non_field_errors?: string[];
-            } | {
-              detail: string;
-            };
-          };
-        };
-        /** @description Writes need the bearer token (only when API_TOKEN is set) */
-        401: {
-          content: {
-            "application/json": {
-              detail: string;
-            };
-          };
-        };
-        /** @description No such item (or it does not match the filter), or an unknown `format` */
-        404: {
-          content: {
-            "application/json": {
-              detail: string;
-            };
-          };
-        };
-        /** @description Method not allowed; the Allow header lists the allowed ones */
-        405: {
-          content: {
-            "application/json": {
-              detail: string;
-            };
-          };
-        };
-        /** @description The Accept header allows neither JSON nor HTML */
-        406: {
-          content: {
-            "application/json": {
-              detail: string;
-            };
-          };
-        };
-        /** @description Body larger than BODY_LIMIT */
-        413: {
-          content: {
-            "application/json": {
-              detail: string;
-            };
-          };
-        };
-        /** @description Unsupported media type */
-        415: {
-          content: {
-            "application/json": {
-              detail: string;
-            };
-          };
-        };
-        /** @description Idempotency-Key reused with another body */
-        422: {
-          content: {
-            "application/json": {
-              detail: string;
-            };
-          };
-        };
-        /** @description Rate limited (only when RATE_LIMIT is set) */
-        429: {
-          content: {
-            "application/json": {
-              detail: string;
-            };
-          };
-        };
-        /** @description The database is unavailable; retry after Retry-After seconds */
-        503: {
-          content: {
-            "application/json": {
-              detail: string;
-            };
-          };
-        };
-      };
-    };
-    /** DRF's metadata: the fields and their rules */
-    options: {
-      responses: {
-        /** @description Default Response */
-        200: {
-          content: never;
-        };
-      };
-    };
+    post: operations["createItem"];
+    /**
+     * Metadata of the collection
+     * @description DRF’s metadata of the collection, with the fields a POST takes and their limits.
+     */
+    options: operations["describeItemList"];
   };
-  "/api/items/{id}/": {
-    /** Get an item */
-    get: {
-      parameters: {
-        query?: {
-          /** @description Exact, case-sensitive product name (trimmed); empty = no filter. */
-          product?: string;
-          format?: "json";
-        };
-        path: {
-          id: string;
-        };
-      };
-      responses: {
-        /** @description Default Response */
-        200: {
-          content: {
-            "application/json": {
-              /** @description Assigned by the server; increasing, never reused. */
-              id: number;
-              /** @description Trimmed; 1–20 Unicode code points. */
-              product: string;
-              price: number;
-            };
-          };
-        };
-        /** @description Not modified (If-None-Match matched) */
-        304: {
-          content: never;
-        };
-        /** @description No such item (or it does not match the filter), or an unknown `format` */
-        404: {
-          content: {
-            "application/json": {
-              detail: string;
-            };
-          };
-        };
-        /** @description Method not allowed; the Allow header lists the allowed ones */
-        405: {
-          content: {
-            "application/json": {
-              detail: string;
-            };
-          };
-        };
-        /** @description The Accept header allows neither JSON nor HTML */
-        406: {
-          content: {
-            "application/json": {
-              detail: string;
-            };
-          };
-        };
-        /** @description Rate limited (only when RATE_LIMIT is set) */
-        429: {
-          content: {
-            "application/json": {
-              detail: string;
-            };
-          };
-        };
-        /** @description The database is unavailable; retry after Retry-After seconds */
-        503: {
-          content: {
-            "application/json": {
-              detail: string;
-            };
-          };
-        };
-      };
-    };
-    /** Replace an item (both fields required) */
-    put: {
-      parameters: {
-        query?: {
-          /** @description Exact, case-sensitive product name (trimmed); empty = no filter. */
-          product?: string;
-          format?: "json";
-        };
-        header?: {
-          /** @description ETag read earlier: the write happens only if it still matches (else 412). */
-          "if-match"?: string;
-          /** @description `Bearer <token>` when the server sets API_TOKEN. */
-          authorization?: string;
-        };
-        path: {
-          id: string;
-        };
-      };
-      requestBody: {
-        content: {
-          "application/json": {
-            product: string | number;
-            price: number | string;
-          };
-          "application/x-www-form-urlencoded": {
-            product: string | number;
-            price: number | string;
-          };
-          "multipart/form-data": {
-            product: string | number;
-            price: number | string;
-          };
-        };
-      };
-      responses: {
-        /** @description Default Response */
-        200: {
-          content: {
-            "application/json": {
-              /** @description Assigned by the server; increasing, never reused. */
-              id: number;
-              /** @description Trimmed; 1–20 Unicode code points. */
-              product: string;
-              price: number;
-            };
-          };
-        };
-        /** @description Invalid input: a map from field to messages, or `{"detail"}` for a body that cannot be parsed */
-        400: {
-          content: {
-            "application/json": {
-              product?: string[];
-              price?: string[];
-              non_field_errors?: string[];
-            } | {
-              detail: string;
-            };
-          };
-        };
-        /** @description Writes need the bearer token (only when API_TOKEN is set) */
-        401: {
-          content: {
-            "application/json": {
-              detail: string;
-            };
-          };
-        };
-        /** @description No such item (or it does not match the filter), or an unknown `format` */
-        404: {
-          content: {
-            "application/json": {
-              detail: string;
-            };
-          };
-        };
-        /** @description Method not allowed; the Allow header lists the allowed ones */
-        405: {
-          content: {
-            "application/json": {
-              detail: string;
-            };
-          };
-        };
-        /** @description The Accept header allows neither JSON nor HTML */
-        406: {
-          content: {
-            "application/json": {
-              detail: string;
-            };
-          };
-        };
-        /** @description If-Match did not match: the item changed since it was read */
-        412: {
-          content: {
-            "application/json": {
-              detail: string;
-            };
-          };
-        };
-        /** @description Body larger than BODY_LIMIT */
-        413: {
-          content: {
-            "application/json": {
-              detail: string;
-            };
-          };
-        };
-        /** @description Unsupported media type */
-        415: {
-          content: {
-            "application/json": {
-              detail: string;
-            };
-          };
-        };
-        /** @description Rate limited (only when RATE_LIMIT is set) */
-        429: {
-          content: {
-            "application/json": {
-              detail: string;
-            };
-          };
-        };
-        /** @description The database is unavailable; retry after Retry-After seconds */
-        503: {
-          content: {
-            "application/json": {
-              detail: string;
-            };
-          };
-        };
-      };
-    };
-    /** Delete an item */
-    delete: {
-      parameters: {
-        query?: {
-          /** @description Exact, case-sensitive product name (trimmed); empty = no filter. */
-          product?: string;
-          format?: "json";
-        };
-        header?: {
-          /** @description ETag read earlier: the write happens only if it still matches (else 412). */
-          "if-match"?: string;
-          /** @description `Bearer <token>` when the server sets API_TOKEN. */
-          authorization?: string;
-        };
-        path: {
-          id: string;
-        };
-      };
-      responses: {
-        /** @description Deleted */
-        204: {
-          content: never;
-        };
-        /** @description Writes need the bearer token (only when API_TOKEN is set) */
-        401: {
-          content: {
-            "application/json": {
-              detail: string;
-            };
-          };
-        };
-        /** @description No such item (or it does not match the filter), or an unknown `format` */
-        404: {
-          content: {
-            "application/json": {
-              detail: string;
-            };
-          };
-        };
-        /** @description Method not allowed; the Allow header lists the allowed ones */
-        405: {
-          content: {
-            "application/json": {
-              detail: string;
-            };
-          };
-        };
-        /** @description The Accept header allows neither JSON nor HTML */
-        406: {
-          content: {
-            "application/json": {
-              detail: string;
-            };
-          };
-        };
-        /** @description If-Match did not match: the item changed since it was read */
-        412: {
-          content: {
-            "application/json": {
-              detail: string;
-            };
-          };
-        };
-        /** @description Rate limited (only when RATE_LIMIT is set) */
-        429: {
-          content: {
-            "application/json": {
-              detail: string;
-            };
-          };
-        };
-        /** @description The database is unavailable; retry after Retry-After seconds */
-        503: {
-          content: {
-            "application/json": {
-              detail: string;
-            };
-          };
-        };
-      };
-    };
-    /** DRF's metadata: the fields and their rules */
-    options: {
-      parameters: {
-        path: {
-          id: string;
-        };
-      };
-      responses: {
-        /** @description Default Response */
-        200: {
-          content: never;
-        };
-      };
-    };
-    /** Change some fields of an item */
-    patch: {
-      parameters: {
-        query?: {
-          /** @description Exact, case-sensitive product name (trimmed); empty = no filter. */
-          product?: string;
-          format?: "json";
-        };
-        header?: {
-          /** @description ETag read earlier: the write happens only if it still matches (else 412). */
-          "if-match"?: string;
-          /** @description `Bearer <token>` when the server sets API_TOKEN. */
-          authorization?: string;
-        };
-        path: {
-          id: string;
-        };
-      };
-      requestBody: {
-        content: {
-          "application/json": {
-            product?: string | number;
-            price?: number | string;
-          };
-          "application/x-www-form-urlencoded": {
-            product?: string | number;
-            price?: number | string;
-          };
-          "multipart/form-data": {
-            product?: string | number;
-            price?: number | string;
-          };
-        };
-      };
-      responses: {
-        /** @description Default Response */
-        200: {
-          content: {
-            "application/json": {
-              /** @description Assigned by the server; increasing, never reused. */
-              id: number;
-              /** @description Trimmed; 1–20 Unicode code points. */
-              product: string;
-              price: number;
-            };
-          };
-        };
-        /** @description Invalid input: a map from field to messages, or `{"detail"}` for a body that cannot be parsed */
-        400: {
-          content: {
-            "application/json": {
-              product?: string[];
-              price?: string[];
-              non_field_errors?: string[];
-            } | {
-              detail: string;
-            };
-          };
-        };
-        /** @description Writes need the bearer token (only when API_TOKEN is set) */
-        401: {
-          content: {
-            "application/json": {
-              detail: string;
-            };
-          };
-        };
-        /** @description No such item (or it does not match the filter), or an unknown `format` */
-        404: {
-          content: {
-            "application/json": {
-              detail: string;
-            };
-          };
-        };
-        /** @description Method not allowed; the Allow header lists the allowed ones */
-        405: {
-          content: {
-            "application/json": {
-              detail: string;
-            };
-          };
-        };
-        /** @description The Accept header allows neither JSON nor HTML */
-        406: {
-          content: {
-            "application/json": {
-              detail: string;
-            };
-          };
-        };
-        /** @description If-Match did not match: the item changed since it was read */
-        412: {
-          content: {
-            "application/json": {
-              detail: string;
-            };
-          };
-        };
-        /** @description Body larger than BODY_LIMIT */
-        413: {
-          content: {
-            "application/json": {
-              detail: string;
-            };
-          };
-        };
-        /** @description Unsupported media type */
-        415: {
-          content: {
-            "application/json": {
-              detail: string;
-            };
-          };
-        };
-        /** @description Rate limited (only when RATE_LIMIT is set) */
-        429: {
-          content: {
-            "application/json": {
-              detail: string;
-            };
-          };
-        };
-        /** @description The database is unavailable; retry after Retry-After seconds */
-        503: {
-          content: {
-            "application/json": {
-              detail: string;
-            };
-          };
-        };
-      };
-    };
+  "/api/items/{id}": {
+    /**
+     * Get an item
+     * @description One item. The filters of the list apply: an item outside them is a 404.
+     */
+    get: operations["getItem"];
+    /**
+     * Replace an item
+     * @description Sets both fields of the item. With If-Match, only if the item is unchanged since it was read.
+     */
+    put: operations["replaceItem"];
+    /**
+     * Delete an item
+     * @description Deletes the item; its id is never used again. With If-Match, only if it is unchanged since.
+     */
+    delete: operations["deleteItem"];
+    /**
+     * Metadata of an item URL
+     * @description DRF’s metadata of the item URL: with the fields a PUT takes when the item exists, without otherwise.
+     */
+    options: operations["describeItem"];
+    /**
+     * Change some fields of an item
+     * @description Sets the fields given, keeps the others. With If-Match, only if the item is unchanged since.
+     */
+    patch: operations["updateItem"];
   };
 };
 
@@ -749,11 +81,123 @@ export type webhooks = Record<string, never>;
 
 export type components = {
   schemas: {
+    Item: {
+      /** @description Assigned by the server; increasing, never reused. */
+      id: number;
+      /** @description Trimmed; 1–20 Unicode code points. */
+      product: string;
+      price: number;
+    };
+    /** @description A page of the list: DRF’s LimitOffsetPagination envelope. */
+    ItemPage: {
+      count: number;
+      next: string | null;
+      previous: string | null;
+      results: components["schemas"]["Item"][];
+    };
+    /** @description A new item, or all fields of an existing one. Fields other than product and price are ignored by the server; the typed client rejects them. */
+    ItemInput: {
+      /** @description Trimmed by the server, then 1–20 Unicode code points; not blank, no NUL character. (The server also takes a number and stores its text.) */
+      product: string;
+      /** @description An integer. (The server also takes a string of digits, as DRF does.) */
+      price: number;
+    };
+    /** @description The fields to change; those left out keep their value. Fields other than product and price are ignored by the server; the typed client rejects them. */
+    ItemPatch: {
+      /** @description Trimmed by the server, then 1–20 Unicode code points; not blank, no NUL character. (The server also takes a number and stores its text.) */
+      product?: string;
+      /** @description An integer. (The server also takes a string of digits, as DRF does.) */
+      price?: number;
+    };
+    /** @description Any error other than invalid input. */
+    Detail: {
+      detail: string;
+    };
+    /** @description Invalid body: every failing field with its messages (DRF). */
+    FieldErrors: {
+      product?: string[];
+      price?: string[];
+      non_field_errors?: string[];
+    };
+    /** @description Invalid filter in the query string, with its messages. */
+    FilterErrors: {
+      product?: string[];
+      search?: string[];
+      price_min?: string[];
+      price_max?: string[];
+    };
+    ApiRoot: {
+      /**
+       * Format: uri
+       * @description The items collection, absolute (from Host).
+       */
+      items: string;
+    };
+    FieldMetadata: {
+      type: string;
+      required: boolean;
+      read_only: boolean;
+      label: string;
+      max_length?: number;
+      min_value?: number;
+      max_value?: number;
+    };
+    /** @description DRF’s SimpleMetadata: what the URL renders, parses and accepts. */
+    Metadata: {
+      name: string;
+      description: string;
+      renders: string[];
+      parses: string[];
+      actions?: {
+        POST?: {
+          [key: string]: components["schemas"]["FieldMetadata"];
+        };
+        PUT?: {
+          [key: string]: components["schemas"]["FieldMetadata"];
+        };
+      };
+    };
+    Readiness: {
+      /** @constant */
+      status: "ready";
+    };
   };
   responses: never;
-  parameters: never;
+  parameters: {
+    /** @description An id for this request, echoed in the answer and the log lines when it matches `^[\w.:@/+=-]{1,200}$` (else the server makes a UUID; never an error). */
+    RequestId?: string;
+    /** @description The ETag read earlier (or `*`): the write happens only if the item is unchanged since, else 412. */
+    IfMatch?: string;
+    /** @description ETags the client holds (or `*`): 304 without a body when the current one is among them. */
+    IfNoneMatch?: string;
+    /** @description A unique key per intended create: a retry with the same key and body (to any replica) gets the first answer again with `Idempotent-Replayed: true` and creates nothing; the same key with another body is a 422. Remembered for IDEMPOTENCY_TTL_SECONDS. */
+    IdempotencyKey?: string;
+  };
   requestBodies: never;
-  headers: never;
+  headers: {
+    /** @description The request’s id, as in the log lines: the X-Request-Id sent, when it is acceptable, else a new UUID. */
+    "X-Request-Id": string;
+    /** @description The methods this URL allows. */
+    AllowRoot: "GET, HEAD, OPTIONS";
+    /** @description The methods this URL allows. */
+    AllowItemList: "GET, POST, HEAD, OPTIONS";
+    /** @description The methods this URL allows. */
+    AllowItem: "GET, PUT, PATCH, DELETE, HEAD, OPTIONS";
+    /** @description Strong validator of this representation: send it back in If-None-Match (304) or If-Match (412 on a change). */
+    ETag: string;
+    /** @description Present on the answer to a retried Idempotency-Key: this is the first answer again; nothing was created. */
+    "Idempotent-Replayed": "true";
+    /** @description Seconds to wait before trying again. */
+    "Retry-After": number;
+    /** @description The authentication scheme writes need. */
+    "WWW-Authenticate": string;
+    /** @description Requests allowed per minute (only when the server sets RATE_LIMIT). */
+    "X-RateLimit-Limit": number;
+    /** @description Requests left in the current minute (only when the server sets RATE_LIMIT). */
+    "X-RateLimit-Remaining": number;
+    /** @description Seconds until the current minute ends (only when the server sets RATE_LIMIT). */
+    "X-RateLimit-Reset": number;
+  };
   pathItems: never;
 };
 
@@ -761,4 +205,1302 @@ export type $defs = Record<string, never>;
 
 export type external = Record<string, never>;
 
-export type operations = Record<string, never>;
+export type operations = {
+
+  /**
+   * Liveness
+   * @description The process answers. It never touches the database, so an outage does not get replicas killed.
+   */
+  checkLiveness: {
+    parameters: {
+      header?: {
+        "X-Request-Id"?: components["parameters"]["RequestId"];
+      };
+    };
+    responses: {
+      /** @description Alive. */
+      200: {
+        headers: {
+          "X-Request-Id": components["headers"]["X-Request-Id"];
+        };
+        content: {
+          "text/html": "OK";
+        };
+      };
+    };
+  };
+  /**
+   * Readiness
+   * @description The database answers and the process is not stopping.
+   */
+  checkReadiness: {
+    parameters: {
+      header?: {
+        "X-Request-Id"?: components["parameters"]["RequestId"];
+      };
+    };
+    responses: {
+      /** @description Ready to serve. */
+      200: {
+        headers: {
+          "X-Request-Id": components["headers"]["X-Request-Id"];
+        };
+        content: {
+          "application/json": components["schemas"]["Readiness"];
+        };
+      };
+      /** @description Not ready: the database does not answer (with Retry-After), or the process is stopping. */
+      503: {
+        headers: {
+          "X-Request-Id": components["headers"]["X-Request-Id"];
+          /** @description Seconds to wait before trying again. */
+          "Retry-After"?: number;
+        };
+        content: {
+          "application/json": components["schemas"]["Detail"];
+        };
+      };
+    };
+  };
+  /**
+   * Links to the collections
+   * @description The API root (DRF’s DefaultRouter): an absolute link to each collection.
+   */
+  getApiRoot: {
+    parameters: {
+      query?: {
+        /** @description DRF’s format override; any other value is a 404. */
+        format?: "json";
+      };
+      header?: {
+        "X-Request-Id"?: components["parameters"]["RequestId"];
+      };
+    };
+    responses: {
+      /** @description The links. */
+      200: {
+        headers: {
+          "X-Request-Id": components["headers"]["X-Request-Id"];
+          Allow: components["headers"]["AllowRoot"];
+          "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+          "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+          "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+        };
+        content: {
+          "application/json": components["schemas"]["ApiRoot"];
+        };
+      };
+      /** @description Unknown `format`. */
+      404: {
+        headers: {
+          "X-Request-Id": components["headers"]["X-Request-Id"];
+          Allow: components["headers"]["AllowRoot"];
+          "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+          "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+          "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+        };
+        content: {
+          "application/json": components["schemas"]["Detail"];
+        };
+      };
+      /** @description The Accept header allows neither JSON nor HTML. */
+      406: {
+        headers: {
+          "X-Request-Id": components["headers"]["X-Request-Id"];
+          Allow: components["headers"]["AllowRoot"];
+          "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+          "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+          "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+        };
+        content: {
+          "application/json": components["schemas"]["Detail"];
+        };
+      };
+      /** @description Too many requests from this address (only when the server sets RATE_LIMIT). */
+      429: {
+        headers: {
+          "X-Request-Id": components["headers"]["X-Request-Id"];
+          Allow: components["headers"]["AllowRoot"];
+          "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+          "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+          "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+          "Retry-After": components["headers"]["Retry-After"];
+        };
+        content: {
+          "application/json": components["schemas"]["Detail"];
+        };
+      };
+    };
+  };
+  /**
+   * Metadata of the API root
+   * @description DRF’s metadata of the root: what it renders and parses.
+   */
+  describeApiRoot: {
+    parameters: {
+      query?: {
+        /** @description DRF’s format override; any other value is a 404. */
+        format?: "json";
+      };
+      header?: {
+        "X-Request-Id"?: components["parameters"]["RequestId"];
+      };
+    };
+    responses: {
+      /** @description DRF’s metadata of this URL. */
+      200: {
+        headers: {
+          "X-Request-Id": components["headers"]["X-Request-Id"];
+          Allow: components["headers"]["AllowRoot"];
+          "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+          "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+          "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+        };
+        content: {
+          "application/json": components["schemas"]["Metadata"];
+        };
+      };
+      /** @description Unknown `format`. */
+      404: {
+        headers: {
+          "X-Request-Id": components["headers"]["X-Request-Id"];
+          Allow: components["headers"]["AllowRoot"];
+          "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+          "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+          "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+        };
+        content: {
+          "application/json": components["schemas"]["Detail"];
+        };
+      };
+      /** @description The Accept header allows neither JSON nor HTML. */
+      406: {
+        headers: {
+          "X-Request-Id": components["headers"]["X-Request-Id"];
+          Allow: components["headers"]["AllowRoot"];
+          "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+          "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+          "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+        };
+        content: {
+          "application/json": components["schemas"]["Detail"];
+        };
+      };
+      /** @description The body is larger than the server’s BODY_LIMIT. */
+      413: {
+        headers: {
+          "X-Request-Id": components["headers"]["X-Request-Id"];
+          Allow: components["headers"]["AllowRoot"];
+          "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+          "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+          "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+        };
+        content: {
+          "application/json": components["schemas"]["Detail"];
+        };
+      };
+      /** @description Too many requests from this address (only when the server sets RATE_LIMIT). */
+      429: {
+        headers: {
+          "X-Request-Id": components["headers"]["X-Request-Id"];
+          Allow: components["headers"]["AllowRoot"];
+          "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+          "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+          "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+          "Retry-After": components["headers"]["Retry-After"];
+        };
+        content: {
+          "application/json": components["schemas"]["Detail"];
+        };
+      };
+    };
+  };
+  /**
+   * List items
+   * @description All items matching the filters, in ascending id unless `ordering` says otherwise, as a bare array; with a positive `limit`, a page of them in the envelope `{count, next, previous, results}` instead. A list of more than 20,000 items is streamed, and then carries no ETag.
+   */
+  listItems: {
+    parameters: {
+      query?: {
+        /** @description Exact, case-sensitive product name (trimmed); empty = no filter. */
+        product?: string;
+        /** @description Words that must all occur in the product, case-insensitively (split on spaces and commas). */
+        search?: string;
+        /** @description Lowest price, inclusive. */
+        price_min?: number;
+        /** @description Highest price, inclusive. */
+        price_max?: number;
+        /** @description Comma-separated fields of id, product, price; `-` for descending. Unknown fields are ignored. Default: id. */
+        ordering?: string;
+        /** @description A positive integer turns pagination on: the answer is the page envelope, with at most this many items (capped by the server’s PAGE_MAX_LIMIT). Any other value (`0`, `abc`) is ignored: the bare list. */
+        limit?: number | string;
+        /** @description With limit: how many items to skip. Any value that is not a whole number counts as 0. */
+        offset?: number | string;
+        /** @description DRF’s format override; any other value is a 404. */
+        format?: "json";
+      };
+      header?: {
+        "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+        "X-Request-Id"?: components["parameters"]["RequestId"];
+      };
+    };
+    responses: {
+      /** @description The items (a bare array), or a page of them when `limit` is given. */
+      200: {
+        headers: {
+          "X-Request-Id": components["headers"]["X-Request-Id"];
+          Allow: components["headers"]["AllowItemList"];
+          "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+          "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+          "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+          /** @description Strong validator of this representation: send it back in If-None-Match (304) or If-Match (412 on a change). */
+          ETag?: string;
+        };
+        content: {
+          "application/json": components["schemas"]["Item"][] | components["schemas"]["ItemPage"];
+        };
+      };
+      /** @description Not modified: If-None-Match holds the current ETag. No body. */
+      304: {
+        headers: {
+          "X-Request-Id": components["headers"]["X-Request-Id"];
+          Allow: components["headers"]["AllowItemList"];
+          "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+          "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+          "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+          ETag: components["headers"]["ETag"];
+        };
+        content: never;
+      };
+      /** @description A filter in the query string is invalid. */
+      400: {
+        headers: {
+          "X-Request-Id": components["headers"]["X-Request-Id"];
+          Allow: components["headers"]["AllowItemList"];
+          "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+          "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+          "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+        };
+        content: {
+          "application/json": components["schemas"]["FilterErrors"];
+        };
+      };
+      /** @description Unknown `format`. */
+      404: {
+        headers: {
+          "X-Request-Id": components["headers"]["X-Request-Id"];
+          Allow: components["headers"]["AllowItemList"];
+          "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+          "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+          "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+        };
+        content: {
+          "application/json": components["schemas"]["Detail"];
+        };
+      };
+      /** @description The Accept header allows neither JSON nor HTML. */
+      406: {
+        headers: {
+          "X-Request-Id": components["headers"]["X-Request-Id"];
+          Allow: components["headers"]["AllowItemList"];
+          "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+          "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+          "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+        };
+        content: {
+          "application/json": components["schemas"]["Detail"];
+        };
+      };
+      /** @description Too many requests from this address (only when the server sets RATE_LIMIT). */
+      429: {
+        headers: {
+          "X-Request-Id": components["headers"]["X-Request-Id"];
+          Allow: components["headers"]["AllowItemList"];
+          "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+          "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+          "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+          "Retry-After": components["headers"]["Retry-After"];
+        };
+        content: {
+          "application/json": components["schemas"]["Detail"];
+        };
+      };
+      /** @description The database is unavailable; try again after Retry-After seconds. */
+      503: {
+        headers: {
+          "X-Request-Id": components["headers"]["X-Request-Id"];
+          Allow: components["headers"]["AllowItemList"];
+          "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+          "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+          "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+          "Retry-After": components["headers"]["Retry-After"];
+        };
+        content: {
+          "application/json": components["schemas"]["Detail"];
+        };
+      };
+    };
+  };
+  /**
+   * Create an item
+   * @description Stores a new item and answers it with its id. With an Idempotency-Key, a retry of the same request answers the first result again and creates nothing.
+   */
+  createItem: {
+    parameters: {
+      query?: {
+        /** @description DRF’s format override; any other value is a 404. */
+        format?: "json";
+      };
+      header?: {
+        "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+        "X-Request-Id"?: components["parameters"]["RequestId"];
+      };
+    };
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["ItemInput"];
+        "application/x-www-form-urlencoded": components["schemas"]["ItemInput"];
+        "multipart/form-data": components["schemas"]["ItemInput"];
+      };
+    };
+    responses: {
+      /** @description The created item (or, for a retried Idempotency-Key, the first answer again). */
+      201: {
+        headers: {
+          "X-Request-Id": components["headers"]["X-Request-Id"];
+          Allow: components["headers"]["AllowItemList"];
+          "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+          "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+          "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+          ETag: components["headers"]["ETag"];
+          "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+        };
+        content: {
+          "application/json": components["schemas"]["Item"];
+        };
+      };
+      /** @description Invalid input: the field-error map, or `{"detail"}` for a body that cannot be parsed or a malformed Idempotency-Key. */
+      400: {
+        headers: {
+          "X-Request-Id": components["headers"]["X-Request-Id"];
+          Allow: components["headers"]["AllowItemList"];
+          "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+          "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+          "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+        };
+        content: {
+          "application/json": components["schemas"]["FieldErrors"] | components["schemas"]["Detail"];
+        };
+      };
+      /** @description A write without the token, or with a wrong one (only when the server sets API_TOKEN). */
+      401: {
+        headers: {
+          "X-Request-Id": components["headers"]["X-Request-Id"];
+          "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+        };
+        content: {
+          "application/json": components["schemas"]["Detail"];
+        };
+      };
+      /** @description Unknown `format`. */
+      404: {
+        headers: {
+          "X-Request-Id": components["headers"]["X-Request-Id"];
+          Allow: components["headers"]["AllowItemList"];
+          "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+          "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+          "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+        };
+        content: {
+          "application/json": components["schemas"]["Detail"];
+        };
+      };
+      /** @description The Accept header allows neither JSON nor HTML. */
+      406: {
+        headers: {
+          "X-Request-Id": components["headers"]["X-Request-Id"];
+          Allow: components["headers"]["AllowItemList"];
+          "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+          "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+          "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+        };
+        content: {
+          "application/json": components["schemas"]["Detail"];
+        };
+      };
+      /** @description The body is larger than the server’s BODY_LIMIT. */
+      413: {
+        headers: {
+          "X-Request-Id": components["headers"]["X-Request-Id"];
+          Allow: components["headers"]["AllowItemList"];
+          "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+          "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+          "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+        };
+        content: {
+          "application/json": components["schemas"]["Detail"];
+        };
+      };
+      /** @description The body’s Content-Type is none of JSON, form-urlencoded or multipart. */
+      415: {
+        headers: {
+          "X-Request-Id": components["headers"]["X-Request-Id"];
+          Allow: components["headers"]["AllowItemList"];
+          "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+          "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+          "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+        };
+        content: {
+          "application/json": components["schemas"]["Detail"];
+        };
+      };
+      /** @description This Idempotency-Key was used with another body. */
+      422: {
+        headers: {
+          "X-Request-Id": components["headers"]["X-Request-Id"];
+          Allow: components["headers"]["AllowItemList"];
+          "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+          "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+          "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+        };
+        content: {
+          "application/json": components["schemas"]["Detail"];
+        };
+      };
+      /** @description Too many requests from this address (only when the server sets RATE_LIMIT). */
+      429: {
+        headers: {
+          "X-Request-Id": components["headers"]["X-Request-Id"];
+          Allow: components["headers"]["AllowItemList"];
+          "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+          "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+          "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+          "Retry-After": components["headers"]["Retry-After"];
+        };
+        content: {
+          "application/json": components["schemas"]["Detail"];
+        };
+      };
+      /** @description The database is unavailable; try again after Retry-After seconds. */
+      503: {
+        headers: {
+          "X-Request-Id": components["headers"]["X-Request-Id"];
+          Allow: components["headers"]["AllowItemList"];
+          "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+          "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+          "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+          "Retry-After": components["headers"]["Retry-After"];
+        };
+        content: {
+          "application/json": components["schemas"]["Detail"];
+        };
+      };
+    };
+  };
+  /**
+   * Metadata of the collection
+   * @description DRF’s metadata of the collection, with the fields a POST takes and their limits.
+   */
+  describeItemList: {
+    parameters: {
+      query?: {
+        /** @description DRF’s format override; any other value is a 404. */
+        format?: "json";
+      };
+      header?: {
+        "X-Request-Id"?: components["parameters"]["RequestId"];
+      };
+    };
+    responses: {
+      /** @description DRF’s metadata of this URL. */
+      200: {
+        headers: {
+          "X-Request-Id": components["headers"]["X-Request-Id"];
+          Allow: components["headers"]["AllowItemList"];
+          "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+          "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+          "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+        };
+        content: {
+          "application/json": components["schemas"]["Metadata"];
+        };
+      };
+      /** @description Unknown `format`. */
+      404: {
+        headers: {
+          "X-Request-Id": components["headers"]["X-Request-Id"];
+          Allow: components["headers"]["AllowItemList"];
+          "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+          "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+          "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+        };
+        content: {
+          "application/json": components["schemas"]["Detail"];
+        };
+      };
+      /** @description The Accept header allows neither JSON nor HTML. */
+      406: {
+        headers: {
+          "X-Request-Id": components["headers"]["X-Request-Id"];
+          Allow: components["headers"]["AllowItemList"];
+          "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+          "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+          "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+        };
+        content: {
+          "application/json": components["schemas"]["Detail"];
+        };
+      };
+      /** @description The body is larger than the server’s BODY_LIMIT. */
+      413: {
+        headers: {
+          "X-Request-Id": components["headers"]["X-Request-Id"];
+          Allow: components["headers"]["AllowItemList"];
+          "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+          "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+          "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+        };
+        content: {
+          "application/json": components["schemas"]["Detail"];
+        };
+      };
+      /** @description Too many requests from this address (only when the server sets RATE_LIMIT). */
+      429: {
+        headers: {
+          "X-Request-Id": components["headers"]["X-Request-Id"];
+          Allow: components["headers"]["AllowItemList"];
+          "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+          "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+          "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+          "Retry-After": components["headers"]["Retry-After"];
+        };
+        content: {
+          "application/json": components["schemas"]["Detail"];
+        };
+      };
+    };
+  };
+  /**
+   * Get an item
+   * @description One item. The filters of the list apply: an item outside them is a 404.
+   */
+  getItem: {
+    parameters: {
+      query?: {
+        /** @description Exact, case-sensitive product name (trimmed); empty = no filter. */
+        product?: string;
+        /** @description Words that must all occur in the product, case-insensitively (split on spaces and commas). */
+        search?: string;
+        /** @description Lowest price, inclusive. */
+        price_min?: number;
+        /** @description Highest price, inclusive. */
+        price_max?: number;
+        /** @description DRF’s format override; any other value is a 404. */
+        format?: "json";
+      };
+      header?: {
+        "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+        "X-Request-Id"?: components["parameters"]["RequestId"];
+      };
+      path: {
+        /** @description The item’s id. Anything that is not an integer is a 404. */
+        id: number;
+      };
+    };
+    responses: {
+      /** @description The item. */
+      200: {
+        headers: {
+          "X-Request-Id": components["headers"]["X-Request-Id"];
+          Allow: components["headers"]["AllowItem"];
+          "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+          "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+          "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+          ETag: components["headers"]["ETag"];
+        };
+        content: {
+          "application/json": components["schemas"]["Item"];
+        };
+      };
+      /** @description Not modified: If-None-Match holds the current ETag. No body. */
+      304: {
+        headers: {
+          "X-Request-Id": components["headers"]["X-Request-Id"];
+          Allow: components["headers"]["AllowItem"];
+          "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+          "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+          "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+          ETag: components["headers"]["ETag"];
+        };
+        content: never;
+      };
+      /** @description A filter in the query string is invalid. */
+      400: {
+        headers: {
+          "X-Request-Id": components["headers"]["X-Request-Id"];
+          Allow: components["headers"]["AllowItem"];
+          "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+          "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+          "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+        };
+        content: {
+          "application/json": components["schemas"]["FilterErrors"];
+        };
+      };
+      /** @description No such item: none with this id, one outside the filters, an id that is not an integer; or an unknown `format`. */
+      404: {
+        headers: {
+          "X-Request-Id": components["headers"]["X-Request-Id"];
+          Allow: components["headers"]["AllowItem"];
+          "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+          "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+          "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+        };
+        content: {
+          "application/json": components["schemas"]["Detail"];
+        };
+      };
+      /** @description The Accept header allows neither JSON nor HTML. */
+      406: {
+        headers: {
+          "X-Request-Id": components["headers"]["X-Request-Id"];
+          Allow: components["headers"]["AllowItem"];
+          "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+          "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+          "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+        };
+        content: {
+          "application/json": components["schemas"]["Detail"];
+        };
+      };
+      /** @description Too many requests from this address (only when the server sets RATE_LIMIT). */
+      429: {
+        headers: {
+          "X-Request-Id": components["headers"]["X-Request-Id"];
+          Allow: components["headers"]["AllowItem"];
+          "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+          "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+          "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+          "Retry-After": components["headers"]["Retry-After"];
+        };
+        content: {
+          "application/json": components["schemas"]["Detail"];
+        };
+      };
+      /** @description The database is unavailable; try again after Retry-After seconds. */
+      503: {
+        headers: {
+          "X-Request-Id": components["headers"]["X-Request-Id"];
+          Allow: components["headers"]["AllowItem"];
+          "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+          "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+          "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+          "Retry-After": components["headers"]["Retry-After"];
+        };
+        content: {
+          "application/json": components["schemas"]["Detail"];
+        };
+      };
+    };
+  };
+  /**
+   * Replace an item
+   * @description Sets both fields of the item. With If-Match, only if the item is unchanged since it was read.
+   */
+  replaceItem: {
+    parameters: {
+      query?: {
+        /** @description Exact, case-sensitive product name (trimmed); empty = no filter. */
+        product?: string;
+        /** @description Words that must all occur in the product, case-insensitively (split on spaces and commas). */
+        search?: string;
+        /** @description Lowest price, inclusive. */
+        price_min?: number;
+        /** @description Highest price, inclusive. */
+        price_max?: number;
+        /** @description DRF’s format override; any other value is a 404. */
+        format?: "json";
+      };
+      header?: {
+        "If-Match"?: components["parameters"]["IfMatch"];
+        "X-Request-Id"?: components["parameters"]["RequestId"];
+      };
+      path: {
+        /** @description The item’s id. Anything that is not an integer is a 404. */
+        id: number;
+      };
+    };
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["ItemInput"];
+        "application/x-www-form-urlencoded": components["schemas"]["ItemInput"];
+        "multipart/form-data": components["schemas"]["ItemInput"];
+      };
+    };
+    responses: {
+      /** @description The item as stored now. */
+      200: {
+        headers: {
+          "X-Request-Id": components["headers"]["X-Request-Id"];
+          Allow: components["headers"]["AllowItem"];
+          "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+          "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+          "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+          ETag: components["headers"]["ETag"];
+        };
+        content: {
+          "application/json": components["schemas"]["Item"];
+        };
+      };
+      /** @description Invalid input: the field-error map of the body, a filter error of the query string, or `{"detail"}` for a body that cannot be parsed. */
+      400: {
+        headers: {
+          "X-Request-Id": components["headers"]["X-Request-Id"];
+          Allow: components["headers"]["AllowItem"];
+          "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+          "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+          "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+        };
+        content: {
+          "application/json": components["schemas"]["FieldErrors"] | components["schemas"]["FilterErrors"] | components["schemas"]["Detail"];
+        };
+      };
+      /** @description A write without the token, or with a wrong one (only when the server sets API_TOKEN). */
+      401: {
+        headers: {
+          "X-Request-Id": components["headers"]["X-Request-Id"];
+          "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+        };
+        content: {
+          "application/json": components["schemas"]["Detail"];
+        };
+      };
+      /** @description No such item: none with this id, one outside the filters, an id that is not an integer; or an unknown `format`. */
+      404: {
+        headers: {
+          "X-Request-Id": components["headers"]["X-Request-Id"];
+          Allow: components["headers"]["AllowItem"];
+          "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+          "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+          "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+        };
+        content: {
+          "application/json": components["schemas"]["Detail"];
+        };
+      };
+      /** @description The Accept header allows neither JSON nor HTML. */
+      406: {
+        headers: {
+          "X-Request-Id": components["headers"]["X-Request-Id"];
+          Allow: components["headers"]["AllowItem"];
+          "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+          "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+          "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+        };
+        content: {
+          "application/json": components["schemas"]["Detail"];
+        };
+      };
+      /** @description If-Match does not match: the item changed since it was read. */
+      412: {
+        headers: {
+          "X-Request-Id": components["headers"]["X-Request-Id"];
+          Allow: components["headers"]["AllowItem"];
+          "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+          "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+          "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+        };
+        content: {
+          "application/json": components["schemas"]["Detail"];
+        };
+      };
+      /** @description The body is larger than the server’s BODY_LIMIT. */
+      413: {
+        headers: {
+          "X-Request-Id": components["headers"]["X-Request-Id"];
+          Allow: components["headers"]["AllowItem"];
+          "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+          "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+          "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+        };
+        content: {
+          "application/json": components["schemas"]["Detail"];
+        };
+      };
+      /** @description The body’s Content-Type is none of JSON, form-urlencoded or multipart. */
+      415: {
+        headers: {
+          "X-Request-Id": components["headers"]["X-Request-Id"];
+          Allow: components["headers"]["AllowItem"];
+          "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+          "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+          "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+        };
+        content: {
+          "application/json": components["schemas"]["Detail"];
+        };
+      };
+      /** @description Too many requests from this address (only when the server sets RATE_LIMIT). */
+      429: {
+        headers: {
+          "X-Request-Id": components["headers"]["X-Request-Id"];
+          Allow: components["headers"]["AllowItem"];
+          "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+          "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+          "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+          "Retry-After": components["headers"]["Retry-After"];
+        };
+        content: {
+          "application/json": components["schemas"]["Detail"];
+        };
+      };
+      /** @description The database is unavailable; try again after Retry-After seconds. */
+      503: {
+        headers: {
+          "X-Request-Id": components["headers"]["X-Request-Id"];
+          Allow: components["headers"]["AllowItem"];
+          "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+          "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+          "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+          "Retry-After": components["headers"]["Retry-After"];
+        };
+        content: {
+          "application/json": components["schemas"]["Detail"];
+        };
+      };
+    };
+  };
+  /**
+   * Delete an item
+   * @description Deletes the item; its id is never used again. With If-Match, only if it is unchanged since.
+   */
+  deleteItem: {
+    parameters: {
+      query?: {
+        /** @description Exact, case-sensitive product name (trimmed); empty = no filter. */
+        product?: string;
+        /** @description Words that must all occur in the product, case-insensitively (split on spaces and commas). */
+        search?: string;
+        /** @description Lowest price, inclusive. */
+        price_min?: number;
+        /** @description Highest price, inclusive. */
+        price_max?: number;
+        /** @description DRF’s format override; any other value is a 404. */
+        format?: "json";
+      };
+      header?: {
+        "If-Match"?: components["parameters"]["IfMatch"];
+        "X-Request-Id"?: components["parameters"]["RequestId"];
+      };
+      path: {
+        /** @description The item’s id. Anything that is not an integer is a 404. */
+        id: number;
+      };
+    };
+    responses: {
+      /** @description Deleted. No body. */
+      204: {
+        headers: {
+          "X-Request-Id": components["headers"]["X-Request-Id"];
+          Allow: components["headers"]["AllowItem"];
+          "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+          "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+          "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+        };
+        content: never;
+      };
+      /** @description A filter in the query string is invalid. */
+      400: {
+        headers: {
+          "X-Request-Id": components["headers"]["X-Request-Id"];
+          Allow: components["headers"]["AllowItem"];
+          "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+          "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+          "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+        };
+        content: {
+          "application/json": components["schemas"]["FilterErrors"];
+        };
+      };
+      /** @description A write without the token, or with a wrong one (only when the server sets API_TOKEN). */
+      401: {
+        headers: {
+          "X-Request-Id": components["headers"]["X-Request-Id"];
+          "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+        };
+        content: {
+          "application/json": components["schemas"]["Detail"];
+        };
+      };
+      /** @description No such item: none with this id, one outside the filters, an id that is not an integer; or an unknown `format`. */
+      404: {
+        headers: {
+          "X-Request-Id": components["headers"]["X-Request-Id"];
+          Allow: components["headers"]["AllowItem"];
+          "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+          "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+          "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+        };
+        content: {
+          "application/json": components["schemas"]["Detail"];
+        };
+      };
+      /** @description The Accept header allows neither JSON nor HTML. */
+      406: {
+        headers: {
+          "X-Request-Id": components["headers"]["X-Request-Id"];
+          Allow: components["headers"]["AllowItem"];
+          "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+          "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+          "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+        };
+        content: {
+          "application/json": components["schemas"]["Detail"];
+        };
+      };
+      /** @description If-Match does not match: the item changed since it was read. */
+      412: {
+        headers: {
+          "X-Request-Id": components["headers"]["X-Request-Id"];
+          Allow: components["headers"]["AllowItem"];
+          "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+          "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+          "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+        };
+        content: {
+          "application/json": components["schemas"]["Detail"];
+        };
+      };
+      /** @description The body is larger than the server’s BODY_LIMIT. */
+      413: {
+        headers: {
+          "X-Request-Id": components["headers"]["X-Request-Id"];
+          Allow: components["headers"]["AllowItem"];
+          "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+          "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+          "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+        };
+        content: {
+          "application/json": components["schemas"]["Detail"];
+        };
+      };
+      /** @description Too many requests from this address (only when the server sets RATE_LIMIT). */
+      429: {
+        headers: {
+          "X-Request-Id": components["headers"]["X-Request-Id"];
+          Allow: components["headers"]["AllowItem"];
+          "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+          "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+          "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+          "Retry-After": components["headers"]["Retry-After"];
+        };
+        content: {
+          "application/json": components["schemas"]["Detail"];
+        };
+      };
+      /** @description The database is unavailable; try again after Retry-After seconds. */
+      503: {
+        headers: {
+          "X-Request-Id": components["headers"]["X-Request-Id"];
+          Allow: components["headers"]["AllowItem"];
+          "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+          "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+          "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+          "Retry-After": components["headers"]["Retry-After"];
+        };
+        content: {
+          "application/json": components["schemas"]["Detail"];
+        };
+      };
+    };
+  };
+  /**
+   * Metadata of an item URL
+   * @description DRF’s metadata of the item URL: with the fields a PUT takes when the item exists, without otherwise.
+   */
+  describeItem: {
+    parameters: {
+      query?: {
+        /** @description Exact, case-sensitive product name (trimmed); empty = no filter. */
+        product?: string;
+        /** @description Words that must all occur in the product, case-insensitively (split on spaces and commas). */
+        search?: string;
+        /** @description Lowest price, inclusive. */
+        price_min?: number;
+        /** @description Highest price, inclusive. */
+        price_max?: number;
+        /** @description DRF’s format override; any other value is a 404. */
+        format?: "json";
+      };
+      header?: {
+        "X-Request-Id"?: components["parameters"]["RequestId"];
+      };
+      path: {
+        /** @description The item’s id. Anything that is not an integer is a 404. */
+        id: number;
+      };
+    };
+    responses: {
+      /** @description DRF’s metadata of this URL. */
+      200: {
+        headers: {
+          "X-Request-Id": components["headers"]["X-Request-Id"];
+          Allow: components["headers"]["AllowItem"];
+          "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+          "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+          "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+        };
+        content: {
+          "application/json": components["schemas"]["Metadata"];
+        };
+      };
+      /** @description A filter in the query string is invalid. */
+      400: {
+        headers: {
+          "X-Request-Id": components["headers"]["X-Request-Id"];
+          Allow: components["headers"]["AllowItem"];
+          "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+          "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+          "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+        };
+        content: {
+          "application/json": components["schemas"]["FilterErrors"];
+        };
+      };
+      /** @description Unknown `format`. */
+      404: {
+        headers: {
+          "X-Request-Id": components["headers"]["X-Request-Id"];
+          Allow: components["headers"]["AllowItem"];
+          "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+          "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+          "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+        };
+        content: {
+          "application/json": components["schemas"]["Detail"];
+        };
+      };
+      /** @description The Accept header allows neither JSON nor HTML. */
+      406: {
+        headers: {
+          "X-Request-Id": components["headers"]["X-Request-Id"];
+          Allow: components["headers"]["AllowItem"];
+          "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+          "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+          "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+        };
+        content: {
+          "application/json": components["schemas"]["Detail"];
+        };
+      };
+      /** @description The body is larger than the server’s BODY_LIMIT. */
+      413: {
+        headers: {
+          "X-Request-Id": components["headers"]["X-Request-Id"];
+          Allow: components["headers"]["AllowItem"];
+          "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+          "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+          "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+        };
+        content: {
+          "application/json": components["schemas"]["Detail"];
+        };
+      };
+      /** @description Too many requests from this address (only when the server sets RATE_LIMIT). */
+      429: {
+        headers: {
+          "X-Request-Id": components["headers"]["X-Request-Id"];
+          Allow: components["headers"]["AllowItem"];
+          "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+          "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+          "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+          "Retry-After": components["headers"]["Retry-After"];
+        };
+        content: {
+          "application/json": components["schemas"]["Detail"];
+        };
+      };
+      /** @description The database is unavailable; try again after Retry-After seconds. */
+      503: {
+        headers: {
+          "X-Request-Id": components["headers"]["X-Request-Id"];
+          Allow: components["headers"]["AllowItem"];
+          "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+          "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+          "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+          "Retry-After": components["headers"]["Retry-After"];
+        };
+        content: {
+          "application/json": components["schemas"]["Detail"];
+        };
+      };
+    };
+  };
+  /**
+   * Change some fields of an item
+   * @description Sets the fields given, keeps the others. With If-Match, only if the item is unchanged since.
+   */
+  updateItem: {
+    parameters: {
+      query?: {
+        /** @description Exact, case-sensitive product name (trimmed); empty = no filter. */
+        product?: string;
+        /** @description Words that must all occur in the product, case-insensitively (split on spaces and commas). */
+        search?: string;
+        /** @description Lowest price, inclusive. */
+        price_min?: number;
+        /** @description Highest price, inclusive. */
+        price_max?: number;
+        /** @description DRF’s format override; any other value is a 404. */
+        format?: "json";
+      };
+      header?: {
+        "If-Match"?: components["parameters"]["IfMatch"];
+        "X-Request-Id"?: components["parameters"]["RequestId"];
+      };
+      path: {
+        /** @description The item’s id. Anything that is not an integer is a 404. */
+        id: number;
+      };
+    };
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["ItemPatch"];
+        "application/x-www-form-urlencoded": components["schemas"]["ItemPatch"];
+        "multipart/form-data": components["schemas"]["ItemPatch"];
+      };
+    };
+    responses: {
+      /** @description The item as stored now. */
+      200: {
+        headers: {
+          "X-Request-Id": components["headers"]["X-Request-Id"];
+          Allow: components["headers"]["AllowItem"];
+          "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+          "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+          "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+          ETag: components["headers"]["ETag"];
+        };
+        content: {
+          "application/json": components["schemas"]["Item"];
+        };
+      };
+      /** @description Invalid input: the field-error map of the body, a filter error of the query string, or `{"detail"}` for a body that cannot be parsed. */
+      400: {
+        headers: {
+          "X-Request-Id": components["headers"]["X-Request-Id"];
+          Allow: components["headers"]["AllowItem"];
+          "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+          "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+          "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+        };
+        content: {
+          "application/json": components["schemas"]["FieldErrors"] | components["schemas"]["FilterErrors"] | components["schemas"]["Detail"];
+        };
+      };
+      /** @description A write without the token, or with a wrong one (only when the server sets API_TOKEN). */
+      401: {
+        headers: {
+          "X-Request-Id": components["headers"]["X-Request-Id"];
+          "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+        };
+        content: {
+          "application/json": components["schemas"]["Detail"];
+        };
+      };
+      /** @description No such item: none with this id, one outside the filters, an id that is not an integer; or an unknown `format`. */
+      404: {
+        headers: {
+          "X-Request-Id": components["headers"]["X-Request-Id"];
+          Allow: components["headers"]["AllowItem"];
+          "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+          "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+          "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+        };
+        content: {
+          "application/json": components["schemas"]["Detail"];
+        };
+      };
+      /** @description The Accept header allows neither JSON nor HTML. */
+      406: {
+        headers: {
+          "X-Request-Id": components["headers"]["X-Request-Id"];
+          Allow: components["headers"]["AllowItem"];
+          "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+          "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+          "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+        };
+        content: {
+          "application/json": components["schemas"]["Detail"];
+        };
+      };
+      /** @description If-Match does not match: the item changed since it was read. */
+      412: {
+        headers: {
+          "X-Request-Id": components["headers"]["X-Request-Id"];
+          Allow: components["headers"]["AllowItem"];
+          "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+          "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+          "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+        };
+        content: {
+          "application/json": components["schemas"]["Detail"];
+        };
+      };
+      /** @description The body is larger than the server’s BODY_LIMIT. */
+      413: {
+        headers: {
+          "X-Request-Id": components["headers"]["X-Request-Id"];
+          Allow: components["headers"]["AllowItem"];
+          "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+          "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+          "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+        };
+        content: {
+          "application/json": components["schemas"]["Detail"];
+        };
+      };
+      /** @description The body’s Content-Type is none of JSON, form-urlencoded or multipart. */
+      415: {
+        headers: {
+          "X-Request-Id": components["headers"]["X-Request-Id"];
+          Allow: components["headers"]["AllowItem"];
+          "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+          "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+          "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+        };
+        content: {
+          "application/json": components["schemas"]["Detail"];
+        };
+      };
+      /** @description Too many requests from this address (only when the server sets RATE_LIMIT). */
+      429: {
+        headers: {
+          "X-Request-Id": components["headers"]["X-Request-Id"];
+          Allow: components["headers"]["AllowItem"];
+          "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+          "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+          "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+          "Retry-After": components["headers"]["Retry-After"];
+        };
+        content: {
+          "application/json": components["schemas"]["Detail"];
+        };
+      };
+      /** @description The database is unavailable; try again after Retry-After seconds. */
+      503: {
+        headers: {
+          "X-Request-Id": components["headers"]["X-Request-Id"];
+          Allow: components["headers"]["AllowItem"];
+          "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+          "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+          "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+          "Retry-After": components["headers"]["Retry-After"];
+        };
+        content: {
+          "application/json": components["schemas"]["Detail"];
+        };
+      };
+    };
+  };
+};

@@ -3,53 +3,115 @@ import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { describe, test } from 'node:test';
 import { Validator } from '@seriousme/openapi-schema-validator';
+import spectralCore from '@stoplight/spectral-core';
+import { oas } from '@stoplight/spectral-rulesets';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import openapiTS from 'openapi-typescript';
 import { createPricebookClient, type PricebookClient } from '../client/index.js';
+import { completeDocument } from '../src/items/docs.js';
 import { backends } from './helpers/backends.js';
 import { build, call } from './helpers/build.js';
+import { type SendOptions, seed, send } from './helpers/http.js';
+import { type Exchange, outsideTheApi, ResponseValidator } from './helpers/openapi.js';
 
-// The OpenAPI document at /api/schema/: a valid OpenAPI 3.1 document that documents every
-// endpoint, parameter, body and error answer; the committed copy in client/ matches it; and the
-// typed client generated from it works against a running server.
+// The OpenAPI document at /api/schema/: valid OpenAPI 3.1, clean under Spectral's spectral:oas
+// ruleset, with named schemas, an operationId and a tag on every operation, every answer each
+// operation gives with its body and headers, and the request headers the server honours; the
+// committed copy in client/ matches it; the check of answers against it (helpers/openapi.ts)
+// catches what it should; and the typed client generated from it works against a running server.
 
+type Json = Record<string, unknown>;
+type Parameter = { in: string; name: string; required?: boolean; schema?: Json; $ref?: string };
+type Response = { description: string; headers?: Record<string, Json>; content?: Record<string, { schema: Json }> };
 type Operation = {
-  parameters?: Array<{ in: string; name: string; required?: boolean }>;
-  requestBody?: { content: Record<string, { schema: Record<string, unknown> }> };
-  responses: Record<string, { content?: Record<string, { schema: Record<string, unknown> }> }>;
+  operationId: string;
+  tags: string[];
+  description: string;
+  parameters?: Parameter[];
+  requestBody?: { required: boolean; content: Record<string, { schema: Json }> };
+  security?: Json[];
+  responses: Record<string, Response>;
 };
-type Document = { openapi: string; paths: Record<string, Record<string, Operation>> };
+type Document = {
+  openapi: string;
+  info: Json;
+  tags: Array<{ name: string }>;
+  paths: Record<string, Record<string, Operation>>;
+  components: { schemas: Record<string, Json>; headers: Record<string, Json>; parameters: Record<string, Parameter> };
+};
 
 const REGENERATE = 'run `npm run client:generate` and commit client/openapi.json and client/schema.d.ts';
 
 async function served(t: Parameters<typeof build>[0]): Promise<Document> {
   const { app } = await build(t, 'sqlite');
-  const response = await call(app, 'GET', '/api/schema/');
+  // The document itself is not one of the API's operations.
+  const response = await outsideTheApi(() => call(app, 'GET', '/api/schema/'));
   assert.equal(response.status, 200);
   assert.match(String(response.headers['content-type']), /^application\/json/);
-  return response.json();
+  const document = response.json();
+  // The answers in the tests are checked against app.swagger(): it is what /api/schema/ serves.
+  assert.deepEqual(JSON.parse(JSON.stringify(app.swagger())), document);
+  return document;
 }
 
-/** What each operation must document, written out independently of src/items/docs.ts. */
-const OPERATIONS: Record<string, Record<string, { success: string; errors: number[] }>> = {
-  '/api/': {
-    get: { success: '200', errors: [404, 406] },
-    options: { success: '200', errors: [] },
+/** Follows a `$ref` in the document. */
+function resolve<T>(document: Document, value: T | { $ref: string }): T {
+  const ref = (value as { $ref?: string }).$ref;
+  if (!ref) return value as T;
+  const found = ref
+    .slice(2)
+    .split('/')
+    .reduce<unknown>((node, token) => (node as Json)[token.replaceAll('~1', '/')], document);
+  return resolve(document, found as T);
+}
+
+/**
+ * Every operation with its name, tag, request headers and answers, written out from the code
+ * (src/http/*.ts, src/items/routes.ts, src/health.ts) independently of src/items/docs.ts.
+ */
+const OPERATIONS: Record<string, Record<string, { id: string; tag: string; headers: string[]; answers: number[] }>> = {
+  '/api': {
+    get: { id: 'getApiRoot', tag: 'root', headers: [], answers: [200, 404, 406, 429] },
+    options: { id: 'describeApiRoot', tag: 'root', headers: [], answers: [200, 404, 406, 413, 429] },
   },
-  '/api/items/': {
-    get: { success: '200', errors: [304, 400, 404, 406, 503] },
-    post: { success: '201', errors: [400, 401, 404, 406, 413, 415, 422, 503] },
-    options: { success: '200', errors: [] },
+  '/api/items': {
+    get: { id: 'listItems', tag: 'items', headers: ['If-None-Match'], answers: [200, 304, 400, 404, 406, 429, 503] },
+    post: {
+      id: 'createItem',
+      tag: 'items',
+      headers: ['Idempotency-Key'],
+      answers: [201, 400, 401, 404, 406, 413, 415, 422, 429, 503],
+    },
+    options: { id: 'describeItemList', tag: 'items', headers: [], answers: [200, 404, 406, 413, 429] },
   },
-  '/api/items/{id}/': {
-    get: { success: '200', errors: [304, 404, 406, 503] },
-    put: { success: '200', errors: [400, 401, 404, 406, 412, 413, 415, 503] },
-    patch: { success: '200', errors: [400, 401, 404, 406, 412, 413, 415, 503] },
-    delete: { success: '204', errors: [401, 404, 406, 412, 503] },
-    options: { success: '200', errors: [] },
+  '/api/items/{id}': {
+    get: { id: 'getItem', tag: 'items', headers: ['If-None-Match'], answers: [200, 304, 400, 404, 406, 429, 503] },
+    put: {
+      id: 'replaceItem',
+      tag: 'items',
+      headers: ['If-Match'],
+      answers: [200, 400, 401, 404, 406, 412, 413, 415, 429, 503],
+    },
+    patch: {
+      id: 'updateItem',
+      tag: 'items',
+      headers: ['If-Match'],
+      answers: [200, 400, 401, 404, 406, 412, 413, 415, 429, 503],
+    },
+    delete: {
+      id: 'deleteItem',
+      tag: 'items',
+      headers: ['If-Match'],
+      answers: [204, 400, 401, 404, 406, 412, 413, 429, 503],
+    },
+    options: { id: 'describeItem', tag: 'items', headers: [], answers: [200, 400, 404, 406, 413, 429, 503] },
   },
+  '/healthz': { get: { id: 'checkLiveness', tag: 'health', headers: [], answers: [200] } },
+  '/readyz': { get: { id: 'checkReadiness', tag: 'health', headers: [], answers: [200, 503] } },
 };
 
 const LIST_PARAMETERS = ['product', 'search', 'price_min', 'price_max', 'ordering', 'limit', 'offset', 'format'];
+const ITEM_PARAMETERS = ['product', 'search', 'price_min', 'price_max', 'format'];
 const BODY_TYPES = ['application/json', 'application/x-www-form-urlencoded', 'multipart/form-data'];
 
 describe('OpenAPI document', () => {
@@ -63,82 +125,190 @@ describe('OpenAPI document', () => {
     assert.equal(document.openapi, '3.1.0');
   });
 
-  test('it documents every endpoint, method, parameter, body and error answer', async (t) => {
+  test("Spectral's spectral:oas ruleset finds no error and no warning", async (t) => {
     const document = await served(t);
+    const spectral = new spectralCore.Spectral();
+    // What `extends: spectral:oas` means in a ruleset file: the recommended rules of the OAS ruleset.
+    spectral.setRuleset({ extends: [[oas as never, 'recommended']] });
+    const results = await spectral.run(JSON.stringify(document, null, 2));
+    const findings = results.map((r) => `${r.code} at ${r.path.join('.')}: ${r.message}`);
+    assert.deepEqual(findings, []);
+    // The ruleset does look at this document: a document without descriptions is flagged.
+    const bare = structuredClone(document);
+    delete (bare.paths['/api/items']?.get ?? ({} as Partial<Operation>)).description;
+    const flagged = await spectral.run(JSON.stringify(bare));
+    assert.deepEqual(
+      flagged.map((r) => `${r.code} ${r.path.join('.')}`),
+      ['operation-description paths./api/items.get'],
+    );
+  });
+
+  test('every operation has its operationId, tag, request headers and every answer it gives', async (t) => {
+    const document = await served(t);
+    assert.deepEqual(Object.keys(document.paths).sort(), Object.keys(OPERATIONS).sort());
+    const tags = new Set(document.tags.map((tag) => tag.name));
     for (const [path, methods] of Object.entries(OPERATIONS)) {
-      const item = document.paths[path];
-      assert.ok(item, `${path} is documented`);
+      const item = document.paths[path] ?? {};
       assert.deepEqual(Object.keys(item).sort(), Object.keys(methods).sort(), `methods of ${path}`);
-      for (const [method, { success, errors }] of Object.entries(methods)) {
+      for (const [method, expected] of Object.entries(methods)) {
         const operation = item[method] as Operation;
         const where = `${method.toUpperCase()} ${path}`;
-        assert.ok(operation.responses[success], `${where} documents ${success}`);
-        for (const code of path === '/api/items/{id}/' ? [] : errors) {
-          const response = operation.responses[String(code)];
-          assert.ok(response, `${where} documents ${code}`);
-          if (code === 304) continue;
-          const schema = response.content?.['application/json']?.schema;
-          assert.ok(schema, `${where} ${code} has a JSON body`);
-          const text = JSON.stringify(schema);
-          assert.match(text, /"detail"/, `${where} ${code} documents {"detail"}`);
-          if (code === 400 && method !== 'get') {
-            for (const field of ['product', 'price', 'non_field_errors']) {
-              assert.match(text, new RegExp(`"${field}"`), `${where} 400 documents the ${field} errors`);
-            }
-          }
-        }
-        if (path === '/api/items/{id}/') {
-          const id = operation.parameters?.find((p) => p.in === 'path' && p.name === 'id');
-          assert.equal(id?.required, true, `${where} documents the id`);
-        }
-        if (['post', 'put', 'patch'].includes(method)) {
-          assert.deepEqual(Object.keys(operation.requestBody?.content ?? {}).sort(), [...BODY_TYPES].sort(), where);
-          const schema = operation.requestBody?.content['application/json']?.schema as {
-            properties: Record<string, unknown>;
-            required?: string[];
-          };
-          assert.deepEqual(Object.keys(schema.properties).sort(), ['price', 'product']);
-          assert.deepEqual(schema.required?.sort(), method === 'patch' ? undefined : ['price', 'product'], where);
-        }
-        if (['put', 'patch', 'delete'].includes(method)) {
-          assert.ok(
-            operation.parameters?.some((p) => p.in === 'header' && p.name === 'if-match'),
-            `${where} documents If-Match`,
-          );
-        }
+        assert.equal(operation.operationId, expected.id, where);
+        assert.deepEqual(operation.tags, [expected.tag], where);
+        assert.ok(tags.has(expected.tag), `${where}: tag ${expected.tag} is declared`);
+        assert.ok(operation.description, `${where} has a description`);
+        assert.deepEqual(Object.keys(operation.responses).map(Number), expected.answers, `${where} answers`);
+        const headers = (operation.parameters ?? [])
+          .map((parameter) => resolve<Parameter>(document, parameter))
+          .filter((parameter) => parameter.in === 'header')
+          .map((parameter) => parameter.name);
+        assert.deepEqual(headers.sort(), [...expected.headers, 'X-Request-Id'].sort(), `${where} request headers`);
+        const writes = ['post', 'put', 'patch', 'delete'].includes(method) && path.startsWith('/api');
+        assert.deepEqual(operation.security, writes ? [{}, { apiToken: [] }] : undefined, `${where} security`);
       }
     }
-    const listParameters = document.paths['/api/items/']?.get?.parameters ?? [];
-    assert.deepEqual(
-      listParameters
-        .filter((p) => p.in === 'query')
-        .map((p) => p.name)
-        .sort(),
-      [...LIST_PARAMETERS].sort(),
-    );
-    const post = document.paths['/api/items/']?.post;
-    assert.ok(post?.parameters?.some((p) => p.in === 'header' && p.name === 'idempotency-key'));
-    const created = JSON.stringify(post?.responses['201']?.content?.['application/json']?.schema);
-    for (const field of ['id', 'product', 'price']) assert.match(created, new RegExp(`"${field}"`));
-    // The pages and the schema itself are not API operations.
-    assert.equal(document.paths['/api/schema/'], undefined);
-    assert.equal(document.paths['/'], undefined);
   });
 
-  test('the item URL documents its error answers', async (t) => {
+  test('every answer documents its headers: X-Request-Id, Allow, ETag, Retry-After, WWW-Authenticate, …', async (t) => {
     const document = await served(t);
-    const missing: string[] = [];
-    for (const [method, { errors }] of Object.entries(OPERATIONS['/api/items/{id}/'] ?? {})) {
-      const responses = document.paths['/api/items/{id}/']?.[method]?.responses ?? {};
-      for (const code of errors) if (!responses[String(code)]) missing.push(`${method.toUpperCase()} ${code}`);
+    const headersOf = (path: string, method: string, status: number) => {
+      const response = resolve<Response>(document, document.paths[path]?.[method]?.responses[status] as Response);
+      return Object.fromEntries(
+        Object.entries(response.headers ?? {}).map(([name, header]) => [name, resolve<Json>(document, header)]),
+      );
+    };
+    const required = (path: string, method: string, status: number) =>
+      Object.entries(headersOf(path, method, status))
+        .filter(([, header]) => header.required === true)
+        .map(([name]) => name)
+        .sort();
+    assert.deepEqual(required('/api/items/{id}', 'get', 200), ['Allow', 'ETag', 'X-Request-Id']);
+    assert.deepEqual(required('/api/items/{id}', 'get', 304), ['Allow', 'ETag', 'X-Request-Id']);
+    assert.deepEqual(required('/api/items', 'post', 201), ['Allow', 'ETag', 'X-Request-Id']);
+    assert.equal(headersOf('/api/items', 'post', 201)['Idempotent-Replayed']?.required, false);
+    assert.equal(headersOf('/api/items', 'get', 200).ETag?.required, false, 'a streamed list has no ETag');
+    assert.deepEqual(required('/api/items', 'post', 401), ['WWW-Authenticate', 'X-Request-Id']);
+    assert.deepEqual(required('/api/items/{id}', 'delete', 429), ['Allow', 'Retry-After', 'X-Request-Id']);
+    assert.deepEqual(required('/api/items/{id}', 'delete', 503), ['Allow', 'Retry-After', 'X-Request-Id']);
+    assert.deepEqual(required('/readyz', 'get', 503), ['X-Request-Id']);
+    assert.equal(headersOf('/readyz', 'get', 503)['Retry-After']?.required, false);
+    assert.deepEqual(required('/healthz', 'get', 200), ['X-Request-Id']);
+    assert.deepEqual(headersOf('/api', 'get', 200).Allow?.schema, { type: 'string', const: 'GET, HEAD, OPTIONS' });
+    for (const name of ['X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset']) {
+      assert.equal(headersOf('/api/items', 'get', 200)[name]?.required, false, name);
     }
-    assert.deepEqual(missing, []);
   });
 
-  test('the list documents the page envelope it answers with ?limit=', async (t) => {
+  test('named schemas are referenced, not copied; bodies carry the limits the server enforces', async (t) => {
     const document = await served(t);
-    const schema = JSON.stringify(document.paths['/api/items/']?.get?.responses['200']);
-    for (const key of ['count', 'next', 'previous', 'results']) assert.match(schema, new RegExp(`"${key}"`));
+    const { schemas } = document.components;
+    for (const name of ['Item', 'ItemInput', 'ItemPatch', 'ItemPage', 'FieldErrors', 'FilterErrors', 'Detail']) {
+      assert.ok(schemas[name], `components.schemas.${name}`);
+    }
+    // No operation inlines an object schema: every body is a $ref (or a choice of $refs).
+    const paths = JSON.stringify(document.paths);
+    assert.doesNotMatch(paths, /"properties"/);
+    const schemaOf = (path: string, method: string, status: string) =>
+      document.paths[path]?.[method]?.responses[status]?.content?.['application/json']?.schema;
+    assert.deepEqual(schemaOf('/api/items/{id}', 'get', '200'), { $ref: '#/components/schemas/Item' });
+    assert.deepEqual(schemaOf('/api/items', 'get', '200'), {
+      oneOf: [
+        { type: 'array', items: { $ref: '#/components/schemas/Item' } },
+        { $ref: '#/components/schemas/ItemPage' },
+      ],
+    });
+    assert.deepEqual((schemas.ItemPage?.properties as Json | undefined)?.results, {
+      type: 'array',
+      items: { $ref: '#/components/schemas/Item' },
+    });
+
+    for (const [path, method, body] of [
+      ['/api/items', 'post', 'ItemInput'],
+      ['/api/items/{id}', 'put', 'ItemInput'],
+      ['/api/items/{id}', 'patch', 'ItemPatch'],
+    ] as const) {
+      const requestBody = document.paths[path]?.[method]?.requestBody;
+      assert.equal(requestBody?.required, true);
+      assert.deepEqual(Object.keys(requestBody?.content ?? {}), BODY_TYPES);
+      for (const type of BODY_TYPES) {
+        assert.deepEqual(requestBody?.content[type]?.schema, { $ref: `#/components/schemas/${body}` });
+      }
+    }
+    const ajv = new Ajv2020({ strict: false });
+    const input = ajv.compile(schemas.ItemInput as Json);
+    const patch = ajv.compile(schemas.ItemPatch as Json);
+    assert.equal(input({ product: 'Apple', price: 0 }), true);
+    assert.equal(input({ product: '12345678901234567890', price: 2147483647 }), true);
+    for (const wrong of [
+      { product: 'Apple' },
+      { product: '', price: 1 },
+      { product: '   ', price: 1 },
+      { product: '123456789012345678901', price: 1 },
+      { product: 123, price: 1 },
+      { product: 'Apple', price: -1 },
+      { product: 'Apple', price: 2147483648 },
+      { product: 'Apple', price: 1.5 },
+      { product: 'Apple', price: '100' },
+      { product: 'Apple', price: 1, prize: 1 },
+    ]) {
+      assert.equal(input(wrong), false, JSON.stringify(wrong));
+    }
+    assert.equal(patch({}), true);
+    assert.equal(patch({ price: 5 }), true);
+    assert.equal(patch({ prize: 5 }), false);
+    assert.match(String(schemas.ItemInput?.description), /ignored by the server/);
+  });
+
+  test('parameters are described as the server reads them', async (t) => {
+    const document = await served(t);
+    const parameters = (path: string, method: string) =>
+      Object.fromEntries(
+        (document.paths[path]?.[method]?.parameters ?? [])
+          .map((parameter) => resolve<Parameter>(document, parameter))
+          .filter((parameter) => parameter.in !== 'header')
+          .map((parameter) => [parameter.name, parameter]),
+      );
+    const list = parameters('/api/items', 'get');
+    assert.deepEqual(Object.keys(list).sort(), [...LIST_PARAMETERS].sort());
+    for (const method of ['get', 'put', 'patch', 'delete', 'options']) {
+      const item = parameters('/api/items/{id}', method);
+      assert.deepEqual(Object.keys(item).sort(), ['id', ...ITEM_PARAMETERS].sort(), method);
+      assert.deepEqual(item.id?.schema, { type: 'integer', minimum: 1 });
+      assert.equal(item.id?.required, true);
+    }
+    // Every /api URL reads ?format= (DRF's override; another value is a 404).
+    for (const [path, method] of [
+      ['/api', 'get'],
+      ['/api', 'options'],
+      ['/api/items', 'post'],
+      ['/api/items', 'options'],
+    ]) {
+      assert.deepEqual(Object.keys(parameters(path as string, method as string)), ['format'], `${method} ${path}`);
+    }
+    // limit and offset take any value (DRF ignores a bad one): no tool may expect a 400 for them.
+    const ajv = new Ajv2020({ strict: false });
+    for (const name of ['limit', 'offset']) {
+      const accepts = ajv.compile(list[name]?.schema as Json);
+      // (On the wire every value is text; a number is what a typed client passes.)
+      for (const value of [5, '0', 'abc', '-1', '']) assert.equal(accepts(value), true, `${name}=${value}`);
+    }
+    // A bad price bound is a 400: the schema says integer.
+    const priceMin = ajv.compile(list.price_min?.schema as Json);
+    assert.equal(priceMin(100), true);
+    assert.equal(priceMin('cheap'), false);
+  });
+
+  test('a route without documentation, or documentation without its route, stops the document', () => {
+    const generated = (paths: Record<string, Record<string, Json>>) => ({ openapi: '3.1.0', paths });
+    assert.throws(
+      () => completeDocument(generated({ '/api/things/': { get: { responses: {} } } })),
+      /GET \/api\/things has a route but no entry in OPERATIONS/,
+    );
+    assert.throws(
+      () => completeDocument(generated({ '/api/items/': { post: { responses: { 200: {} } } } })),
+      /POST \/api\/items declares undocumented 200/,
+    );
+    assert.throws(() => completeDocument(generated({})), /no route for GET \/api, OPTIONS \/api, GET \/api\/items/);
   });
 
   test('the committed client/openapi.json and client/schema.d.ts match the served document', async (t) => {
@@ -152,7 +322,187 @@ describe('OpenAPI document', () => {
   });
 });
 
-describe('typed client (client/index.ts) against a running server', () => {
+describe('answers are checked against the document (test/helpers/openapi.ts)', () => {
+  const item = (overrides: Partial<Exchange> = {}): Exchange => ({
+    method: 'GET',
+    url: '/api/items/1/',
+    status: 200,
+    headers: {
+      'content-type': 'application/json; charset=utf-8',
+      'x-request-id': 'req-1',
+      allow: 'GET, PUT, PATCH, DELETE, HEAD, OPTIONS',
+      etag: '"1-1"',
+    },
+    body: '{"id":1,"product":"Apple","price":100}',
+    ...overrides,
+  });
+
+  test('a right answer passes; a wrong body, status, header or path fails, saying why', async (t) => {
+    const validator = new ResponseValidator((await served(t)) as unknown as Json);
+    assert.deepEqual(validator.problems(item()), []);
+    assert.deepEqual(validator.problems(item({ url: '/api/items/1' })), [], 'no trailing slash');
+    assert.deepEqual(validator.problems(item({ method: 'HEAD', body: '' })), [], 'HEAD as GET');
+    const { headers } = item();
+    const cases: Array<[string, Exchange, RegExp]> = [
+      ['price as a string', item({ body: '{"id":1,"product":"Apple","price":"100"}' }), /body .* must be integer/],
+      ['a field too many', item({ body: '{"id":1,"product":"A","price":1,"x":1}' }), /additional properties/],
+      ['not JSON', item({ body: '<h1>' }), /not JSON/],
+      ['another media type', item({ headers: { ...headers, 'content-type': 'text/html' } }), /text\/html/],
+      ['no ETag', item({ headers: { ...headers, etag: undefined } }), /required header ETag is missing/],
+      ['no X-Request-Id', item({ headers: { ...headers, 'x-request-id': undefined } }), /X-Request-Id is missing/],
+      ['a wrong Allow', item({ headers: { ...headers, allow: 'GET' } }), /header Allow/],
+      ['a weak ETag', item({ headers: { ...headers, etag: 'W/"1-1"' } }), /header ETag/],
+      [
+        'an undocumented header of the API',
+        item({ headers: { ...headers, 'idempotent-replayed': 'true' } }),
+        /idempotent-replayed is sent but not documented/,
+      ],
+      ['an undocumented status', item({ status: 201 }), /201 is not a documented answer/],
+      ['a 500', item({ status: 500, body: '{"detail":"A server error occurred."}' }), /500 is not a documented/],
+      ['an unknown path', item({ url: '/api/things/' }), /no documented path matches/],
+      ['/healthz with a slash', item({ url: '/healthz/', status: 404 }), /no documented path matches/],
+      ['HEAD with a body', item({ method: 'HEAD' }), /HEAD answered a body/],
+      ['a 204 with a body', item({ method: 'DELETE', status: 204 }), /a body where none is documented/],
+      [
+        'a 405 without its Allow',
+        item({ method: 'POST', status: 405, headers: { ...headers, allow: undefined }, body: '{"detail":"x"}' }),
+        /required header Allow is missing/,
+      ],
+      ['a 405 with another body', item({ method: 'POST', status: 405, body: '{"error":"x"}' }), /405 body|body/],
+      ['an undocumented method answering 200', item({ method: 'POST' }), /POST is not documented/],
+    ];
+    for (const [name, exchange, expected] of cases) {
+      const problems = validator.problems(exchange);
+      assert.ok(
+        problems.some((problem) => expected.test(problem)),
+        `${name}: ${JSON.stringify(problems)}`,
+      );
+    }
+  });
+
+  test('the helpers fail a test on an answer outside the document, unless marked as outside the API', async (t) => {
+    const { app } = await build(t, 'sqlite');
+    await assert.rejects(send(app, 'GET', '/nowhere'), {
+      name: 'AssertionError',
+      message: /GET \/nowhere → 404 contradicts the OpenAPI document/,
+    });
+    assert.equal((await outsideTheApi(() => send(app, 'GET', '/nowhere'))).status, 404);
+    assert.equal((await send(app, 'GET', '/api/items/')).status, 200);
+    assert.equal((await send(app, 'PUT', '/api/items/')).status, 405);
+  });
+});
+
+describe('every answer the document lists is one the server gives', () => {
+  test('each documented status of each operation, produced through the checked helpers', async (t) => {
+    const document = await served(t);
+    const TOKEN = 'a-token-of-sixteen-or-more';
+    const { app, store } = await build(t, 'sqlite', { API_TOKEN: TOKEN, BODY_LIMIT: '1024' });
+    const throttled = (await build(t, 'sqlite', { RATE_LIMIT: '1' })).app;
+    const [apple] = await seed(store, { product: 'Apple', price: 100 });
+    const item = `/api/items/${apple?.id}/`;
+    const auth = { authorization: `Bearer ${TOKEN}` };
+    const json = (value: unknown, headers: Record<string, string> = {}) => ({
+      body: JSON.stringify(value),
+      type: 'application/json',
+      headers: { ...auth, ...headers },
+    });
+    const big = { body: JSON.stringify({ padding: 'x'.repeat(2000) }), type: 'application/json', headers: auth };
+    const seen = new Set<string>();
+    const documentedPath = (url: string) => {
+      const path = (url.split('?')[0] as string).replace(/\/$/, '') || '/';
+      return path.replace(/^\/api\/items\/[^/]+$/, '/api/items/{id}');
+    };
+    const answer = async (target: typeof app, method: string, url: string, options: SendOptions = {}) => {
+      const res = await send(target, method, url, options); // checked against the document
+      seen.add(`${method} ${documentedPath(url)} ${res.status}`);
+      return res;
+    };
+    const etagOf = async (url: string) => String((await answer(app, 'GET', url)).headers.etag);
+
+    for (const [method, url] of [
+      ['GET', '/api/'],
+      ['OPTIONS', '/api/'],
+      ['GET', '/api/items/'],
+      ['OPTIONS', '/api/items/'],
+      ['GET', item],
+      ['OPTIONS', item],
+    ]) {
+      await answer(app, method as string, url as string);
+      await answer(app, method as string, `${url}?format=xml`);
+      await answer(app, method as string, url as string, { headers: { accept: 'application/xml' } });
+      if (method === 'OPTIONS') await answer(app, method, url as string, big);
+    }
+    await answer(app, 'GET', '/api/items/', { headers: { 'if-none-match': await etagOf('/api/items/') } });
+    await answer(app, 'GET', item, { headers: { 'if-none-match': await etagOf(item) } });
+    for (const url of ['/api/items/?price_min=x', `${item}?price_min=x`]) {
+      for (const method of ['GET', 'OPTIONS', 'DELETE', 'PUT', 'PATCH']) {
+        if (method === 'GET' || !url.startsWith('/api/items/?')) await answer(app, method, url, { headers: auth });
+      }
+    }
+    await answer(app, 'GET', '/api/items/?limit=1');
+    await answer(app, 'GET', '/api/items/abc/');
+
+    await answer(app, 'POST', '/api/items/', json({ product: 'Pear', price: 1 }, { 'idempotency-key': 'k1' }));
+    await answer(app, 'POST', '/api/items/', json({ product: 'Pear', price: 1 }, { 'idempotency-key': 'k1' }));
+    await answer(app, 'POST', '/api/items/', json({ product: 'Plum', price: 1 }, { 'idempotency-key': 'k1' }));
+    for (const [method, url] of [
+      ['POST', '/api/items/'],
+      ['PUT', item],
+      ['PATCH', item],
+      ['DELETE', item],
+    ] as const) {
+      await answer(app, method, url, { ...json({}), headers: {} }); // no token: 401
+      await answer(app, method, `${url}?format=xml`, json({}));
+      await answer(app, method, url, { ...json({}), headers: { ...auth, accept: 'application/xml' } });
+      await answer(app, method, url, big);
+      if (method !== 'DELETE') {
+        await answer(app, method, url, json({ product: '' }));
+        await answer(app, method, url, { body: 'x', type: 'text/plain', headers: auth });
+      }
+      if (method !== 'POST')
+        await answer(app, method, url, json({ product: 'Quince', price: 2 }, { 'if-match': '"0-0"' }));
+    }
+    await answer(app, 'PUT', item, json({ product: 'Quince', price: 2 }));
+    await answer(app, 'PATCH', item, json({ price: 3 }));
+    await answer(app, 'DELETE', item, { headers: auth });
+    await answer(app, 'GET', item);
+    await answer(app, 'GET', '/healthz');
+    await answer(app, 'GET', '/readyz');
+
+    // RATE_LIMIT: everything after the first request of the minute is 429.
+    await answer(throttled, 'GET', '/api/items/');
+    for (const [method, url] of [
+      ['GET', '/api/'],
+      ['OPTIONS', '/api/'],
+      ['GET', '/api/items/'],
+      ['POST', '/api/items/'],
+      ['OPTIONS', '/api/items/'],
+      ['GET', '/api/items/1/'],
+      ['PUT', '/api/items/1/'],
+      ['PATCH', '/api/items/1/'],
+      ['DELETE', '/api/items/1/'],
+      ['OPTIONS', '/api/items/1/'],
+    ]) {
+      assert.equal((await answer(throttled, method as string, url as string)).status, 429, `${method} ${url}`);
+    }
+
+    // 503 needs a database that fails: test/db-faults.test.ts produces those through the same check.
+    const documented = Object.entries(document.paths).flatMap(([path, methods]) =>
+      Object.entries(methods).flatMap(([method, operation]) =>
+        Object.keys(operation.responses).map((status) => `${method.toUpperCase()} ${path} ${status}`),
+      ),
+    );
+    const unseen = documented.filter((answer) => !seen.has(answer) && !answer.endsWith(' 503'));
+    assert.deepEqual(unseen, [], 'documented answers no request produced');
+    assert.deepEqual(
+      [...seen].filter((answer) => !documented.includes(answer)),
+      [],
+      'answers not documented',
+    );
+  });
+});
+
+describe('typed client (client/) against a running server', () => {
   for (const backend of backends) {
     test(`list, create, get, patch and delete through openapi-fetch (${backend})`, async (t) => {
       const { app } = await build(t, backend);
@@ -160,37 +510,45 @@ describe('typed client (client/index.ts) against a running server', () => {
       const { port } = app.server.address() as AddressInfo;
       const api = createPricebookClient(`http://127.0.0.1:${port}/`);
 
-      const created = await api.POST('/api/items/', { body: { product: '  Grüner Tee ', price: '350' } });
+      const created = await api.POST('/api/items', { body: { product: '  Grüner Tee ', price: 350 } });
       assert.equal(created.response.status, 201);
       assert.ok(created.data, 'created');
       const item = created.data;
       assert.deepEqual(item, { id: item.id, product: 'Grüner Tee', price: 350 });
-      await api.POST('/api/items/', { body: { product: 'Kaffee', price: 500 } });
+      await api.POST('/api/items', { body: { product: 'Kaffee', price: 500 } });
 
-      const listed = await api.GET('/api/items/', { params: { query: { search: 'TEE', ordering: '-price' } } });
+      const listed = await api.GET('/api/items', { params: { query: { search: 'TEE', ordering: '-price' } } });
       assert.deepEqual(listed.data, [item]);
-      const all = await api.GET('/api/items/', { params: { query: { price_min: 400 } } });
+      const all = await api.GET('/api/items', { params: { query: { price_min: 400 } } });
       assert.ok(Array.isArray(all.data), 'without limit the list is a bare array');
       assert.deepEqual(
         all.data.map((i) => i.product),
         ['Kaffee'],
       );
+      const page = await api.GET('/api/items', { params: { query: { limit: 1, offset: 1 } } });
+      assert.ok(page.data && !Array.isArray(page.data), 'with limit the list is a page');
+      assert.deepEqual(
+        page.data.results.map((i) => i.product),
+        ['Kaffee'],
+      );
+      assert.equal(page.data.count, 2);
 
-      const got = await api.GET('/api/items/{id}/', { params: { path: { id: String(item.id) } } });
+      // The id the API answered is the path parameter, as it is (a number).
+      const got = await api.GET('/api/items/{id}', { params: { path: { id: item.id } } });
       assert.deepEqual(got.data, item);
       const etag = got.response.headers.get('etag');
       assert.ok(etag, 'the item has an ETag');
 
-      const patched = await api.PATCH('/api/items/{id}/', {
-        params: { path: { id: String(item.id) }, header: { 'if-match': etag } },
+      const patched = await api.PATCH('/api/items/{id}', {
+        params: { path: { id: item.id }, header: { 'If-Match': etag } },
         body: { price: 375 },
       });
       assert.equal(patched.response.status, 200);
       assert.deepEqual(patched.data, { ...item, price: 375 });
 
       // The old ETag is stale now: 412 with {"detail"}, typed as an error answer.
-      const stale = await api.PATCH('/api/items/{id}/', {
-        params: { path: { id: String(item.id) }, header: { 'if-match': etag } },
+      const stale = await api.PATCH('/api/items/{id}', {
+        params: { path: { id: item.id }, header: { 'If-Match': etag } },
         body: { product: 'Schwarzer Tee' },
       });
       assert.equal(stale.response.status, 412);
@@ -198,21 +556,22 @@ describe('typed client (client/index.ts) against a running server', () => {
         detail: 'The item has changed since it was read: its ETag no longer matches If-Match.',
       });
 
-      const invalid = await api.POST('/api/items/', { body: { product: 'x', price: -1 } });
+      const invalid = await api.POST('/api/items', { body: { product: 'x', price: -1 } });
       assert.equal(invalid.response.status, 400);
       assert.deepEqual(invalid.error, { price: ['Ensure this value is greater than or equal to 0.'] });
 
-      const deleted = await api.DELETE('/api/items/{id}/', { params: { path: { id: String(item.id) } } });
+      const deleted = await api.DELETE('/api/items/{id}', { params: { path: { id: item.id } } });
       assert.equal(deleted.response.status, 204);
-      const gone = await api.GET('/api/items/{id}/', { params: { path: { id: String(item.id) } } });
+      const gone = await api.GET('/api/items/{id}', { params: { path: { id: item.id } } });
       assert.equal(gone.response.status, 404);
       assert.deepEqual(gone.error, { detail: 'No Item matches the given query.' });
-      const rest = (await api.GET('/api/items/')).data;
+      const rest = (await api.GET('/api/items')).data;
       assert.ok(Array.isArray(rest));
       assert.deepEqual(
         rest.map((i) => i.product),
         ['Kaffee'],
       );
+      assert.equal((await api.GET('/readyz')).data?.status, 'ready');
     });
   }
 });
@@ -220,13 +579,19 @@ describe('typed client (client/index.ts) against a running server', () => {
 /** Never called: compile-time checks that the client rejects what the API does not take. */
 export function typeChecks(api: PricebookClient) {
   // @ts-expect-error: no such path
-  void api.GET('/api/things/');
+  void api.GET('/api/things');
   // @ts-expect-error: a new item needs a price
-  void api.POST('/api/items/', { body: { product: 'x' } });
+  void api.POST('/api/items', { body: { product: 'x' } });
   // @ts-expect-error: the item path needs its id
-  void api.GET('/api/items/{id}/', {});
+  void api.GET('/api/items/{id}', {});
+  // @ts-expect-error: the id is a number
+  void api.GET('/api/items/{id}', { params: { path: { id: '1' } } });
   // @ts-expect-error: price_min is a number
-  void api.GET('/api/items/', { params: { query: { price_min: 'cheap' } } });
+  void api.GET('/api/items', { params: { query: { price_min: 'cheap' } } });
   // @ts-expect-error: no PUT on the collection
-  void api.PUT('/api/items/', { body: { product: 'x', price: 1 } });
+  void api.PUT('/api/items', { body: { product: 'x', price: 1 } });
+  // @ts-expect-error: no such field
+  void api.POST('/api/items', { body: { product: 'x', price: 1, prize: 1 } });
+  // @ts-expect-error: the product is a string
+  void api.PATCH('/api/items/{id}', { params: { path: { id: 1 } }, body: { product: 123 } });
 }

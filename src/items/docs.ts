@@ -1,111 +1,539 @@
 import { type TSchema, Type } from 'typebox';
-import { Detail, FieldErrors, ItemInput, ItemList, ItemListQuery, ItemPage, ItemParams, ItemPatch } from './schema.js';
+import { PARSED_MEDIA_TYPES } from '../http/body.js';
+import {
+  Detail,
+  FieldErrors,
+  FilterErrors,
+  FormatQuery,
+  Item,
+  ItemInput,
+  ItemListQuery,
+  ItemPage,
+  ItemParams,
+  ItemPatch,
+  ItemQuery,
+} from './schema.js';
 
-// What the OpenAPI document says of each items route, beside the success schemas the routes
-// serialize with. Error responses are added to the document only (openapi.ts), so that no
-// serializer is compiled for them: every error body is written by the error handler.
+// What the OpenAPI document says of each operation. The routes carry their query and path
+// parameters (`docs`, below), which @fastify/swagger turns into the document's parameters;
+// completeDocument (at the end) adds the rest from OPERATIONS: the operation's name, its request
+// headers and body, and every answer it can give, with its body and headers. No serializer is
+// compiled from these schemas: error bodies are written by the error handler, success bodies by
+// the routes' own response schemas (schema.ts), which are the same shapes.
 
-const BODY_TYPES = ['application/json', 'application/x-www-form-urlencoded', 'multipart/form-data'];
-const ItemQueryOnDetail = Type.Pick(ItemListQuery, ['product', 'format']);
-const WRITE_HEADERS = Type.Object({
-  'if-match': Type.Optional(
-    Type.String({ description: 'ETag read earlier: the write happens only if it still matches (else 412).' }),
-  ),
-  authorization: Type.Optional(Type.String({ description: '`Bearer <token>` when the server sets API_TOKEN.' })),
-});
-
+/** The parameters each /api route reads (spread into the route schemas by routes.ts). */
 export const docs = {
-  root: { tags: ['items'], summary: 'Links to the collections' },
-  list: {
-    tags: ['items'],
-    summary: 'List items',
+  root: { querystring: FormatQuery },
+  list: { querystring: ItemListQuery },
+  create: { querystring: FormatQuery },
+  retrieve: { params: ItemParams, querystring: ItemQuery },
+  replace: { params: ItemParams, querystring: ItemQuery },
+  update: { params: ItemParams, querystring: ItemQuery },
+  remove: { params: ItemParams, querystring: ItemQuery },
+  options: { querystring: FormatQuery },
+  describeItem: { params: ItemParams, querystring: ItemQuery },
+};
+
+// --- Named schemas --------------------------------------------------------------------------
+
+const ref = (name: string): TSchema => Type.Unsafe({ $ref: `#/components/schemas/${name}` });
+
+const FieldMetadata = Type.Object(
+  {
+    type: Type.String(),
+    required: Type.Boolean(),
+    read_only: Type.Boolean(),
+    label: Type.String(),
+    max_length: Type.Optional(Type.Integer()),
+    min_value: Type.Optional(Type.Integer()),
+    max_value: Type.Optional(Type.Integer()),
+  },
+  { additionalProperties: false },
+);
+
+/** Each schema in components.schemas, referenced with $ref wherever it is used. */
+const SCHEMAS: Record<string, TSchema> = {
+  Item,
+  ItemPage: Type.Object(
+    { ...ItemPage.properties, results: Type.Array(ref('Item')) },
+    { additionalProperties: false, description: 'A page of the list: DRF’s LimitOffsetPagination envelope.' },
+  ),
+  ItemInput,
+  ItemPatch,
+  Detail: { ...Detail, description: 'Any error other than invalid input.' },
+  FieldErrors: { ...FieldErrors, description: 'Invalid body: every failing field with its messages (DRF).' },
+  FilterErrors: { ...FilterErrors, description: 'Invalid filter in the query string, with its messages.' },
+  ApiRoot: Type.Object(
+    { items: Type.String({ format: 'uri', description: 'The items collection, absolute (from Host).' }) },
+    { additionalProperties: false },
+  ),
+  FieldMetadata,
+  Metadata: Type.Object(
+    {
+      name: Type.String(),
+      description: Type.String(),
+      renders: Type.Array(Type.String()),
+      parses: Type.Array(Type.String()),
+      actions: Type.Optional(
+        Type.Object(
+          {
+            POST: Type.Optional(Type.Object({}, { additionalProperties: ref('FieldMetadata') })),
+            PUT: Type.Optional(Type.Object({}, { additionalProperties: ref('FieldMetadata') })),
+          },
+          { additionalProperties: false },
+        ),
+      ),
+    },
+    { additionalProperties: false, description: 'DRF’s SimpleMetadata: what the URL renders, parses and accepts.' },
+  ),
+  Readiness: Type.Object({ status: Type.Literal('ready') }, { additionalProperties: false }),
+};
+
+// --- Headers --------------------------------------------------------------------------------
+
+const header = (description: string, schema: TSchema, required = true) => ({ description, required, schema });
+const rateLimit = (what: string) =>
+  header(`${what} (only when the server sets RATE_LIMIT).`, Type.Integer({ minimum: 0 }), false);
+
+/** Response headers, in components.headers as an answer usually sends them (`required`: always). */
+const HEADERS = {
+  'X-Request-Id': header(
+    'The request’s id, as in the log lines: the X-Request-Id sent, when it is acceptable, else a new UUID.',
+    Type.String({ minLength: 1 }),
+  ),
+  AllowRoot: header('The methods this URL allows.', Type.Literal('GET, HEAD, OPTIONS')),
+  AllowItemList: header('The methods this URL allows.', Type.Literal('GET, POST, HEAD, OPTIONS')),
+  AllowItem: header('The methods this URL allows.', Type.Literal('GET, PUT, PATCH, DELETE, HEAD, OPTIONS')),
+  ETag: header(
+    'Strong validator of this representation: send it back in If-None-Match (304) or If-Match (412 on a change).',
+    Type.String({ pattern: '^"[\\x21\\x23-\\x7e]*"$' }),
+  ),
+  'Idempotent-Replayed': header(
+    'Present on the answer to a retried Idempotency-Key: this is the first answer again; nothing was created.',
+    Type.Literal('true'),
+    false,
+  ),
+  'Retry-After': header('Seconds to wait before trying again.', Type.Integer({ minimum: 0 })),
+  'WWW-Authenticate': header('The authentication scheme writes need.', Type.String({ minLength: 1 })),
+  'X-RateLimit-Limit': rateLimit('Requests allowed per minute'),
+  'X-RateLimit-Remaining': rateLimit('Requests left in the current minute'),
+  'X-RateLimit-Reset': rateLimit('Seconds until the current minute ends'),
+};
+type HeaderName = keyof typeof HEADERS;
+type Resource = 'root' | 'list' | 'item' | 'health';
+const ALLOW: Record<Exclude<Resource, 'health'>, HeaderName> = {
+  root: 'AllowRoot',
+  list: 'AllowItemList',
+  item: 'AllowItem',
+};
+
+// --- Request parameters and security --------------------------------------------------------
+
+const PARAMETERS = {
+  RequestId: {
+    name: 'X-Request-Id',
+    in: 'header',
     description:
-      'All items in ascending id, as a bare array; with `limit` the page envelope ' +
-      '`{count, next, previous, results}` instead. Carries an ETag; `If-None-Match` gives 304.',
-    querystring: ItemListQuery,
+      'An id for this request, echoed in the answer and the log lines when it matches `^[\\w.:@/+=-]{1,200}$` ' +
+      '(else the server makes a UUID; never an error).',
+    schema: Type.String(),
   },
-  create: {
-    tags: ['items'],
-    summary: 'Create an item',
-    description: 'With `Idempotency-Key`, a retry with the same body returns the first answer and creates nothing.',
-    consumes: BODY_TYPES,
-    body: ItemInput,
-    headers: Type.Object({
-      'idempotency-key': Type.Optional(Type.String({ maxLength: 255 })),
-      authorization: Type.Optional(Type.String()),
-    }),
+  IfMatch: {
+    name: 'If-Match',
+    in: 'header',
+    description: 'The ETag read earlier (or `*`): the write happens only if the item is unchanged since, else 412.',
+    schema: Type.String(),
   },
-  retrieve: { tags: ['items'], summary: 'Get an item', params: ItemParams, querystring: ItemQueryOnDetail },
-  replace: {
-    tags: ['items'],
-    summary: 'Replace an item (both fields required)',
-    params: ItemParams,
-    querystring: ItemQueryOnDetail,
-    consumes: BODY_TYPES,
-    body: ItemInput,
-    headers: WRITE_HEADERS,
+  IfNoneMatch: {
+    name: 'If-None-Match',
+    in: 'header',
+    description: 'ETags the client holds (or `*`): 304 without a body when the current one is among them.',
+    schema: Type.String(),
   },
-  update: {
-    tags: ['items'],
-    summary: 'Change some fields of an item',
-    params: ItemParams,
-    querystring: ItemQueryOnDetail,
-    consumes: BODY_TYPES,
-    body: ItemPatch,
-    headers: WRITE_HEADERS,
+  IdempotencyKey: {
+    name: 'Idempotency-Key',
+    in: 'header',
+    description:
+      'A unique key per intended create: a retry with the same key and body (to any replica) gets the first ' +
+      'answer again with `Idempotent-Replayed: true` and creates nothing; the same key with another body is a 422. ' +
+      'Remembered for IDEMPOTENCY_TTL_SECONDS.',
+    schema: Type.String({ minLength: 1, maxLength: 255, pattern: '^[\\x21-\\x7e]+$' }),
   },
-  remove: {
-    tags: ['items'],
-    summary: 'Delete an item',
-    params: ItemParams,
-    querystring: ItemQueryOnDetail,
-    headers: WRITE_HEADERS,
-  },
-  options: { tags: ['items'], summary: "DRF's metadata: the fields and their rules" },
 };
+type ParameterName = keyof typeof PARAMETERS;
 
-const ERROR_TEXT: Record<number, string> = {
-  304: 'Not modified (If-None-Match matched)',
-  400: 'Invalid input: a map from field to messages, or `{"detail"}` for a body that cannot be parsed',
-  401: 'Writes need the bearer token (only when API_TOKEN is set)',
-  404: 'No such item (or it does not match the filter), or an unknown `format`',
-  405: 'Method not allowed; the Allow header lists the allowed ones',
-  406: 'The Accept header allows neither JSON nor HTML',
-  412: 'If-Match did not match: the item changed since it was read',
-  413: 'Body larger than BODY_LIMIT',
-  415: 'Unsupported media type',
-  422: 'Idempotency-Key reused with another body',
-  429: 'Rate limited (only when RATE_LIMIT is set)',
-  503: 'The database is unavailable; retry after Retry-After seconds',
+const SECURITY_SCHEMES = {
+  apiToken: {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'Only when the server sets API_TOKEN: writes then need `Authorization: Bearer <API_TOKEN>`.',
+  },
 };
+/** Writes: open when the server has no API_TOKEN, else the token. */
+const WRITE_SECURITY = [{}, { apiToken: [] }];
 
-const COMMON = [404, 405, 406, 429, 503];
-const WRITE = [400, 401, 413, 415, ...COMMON];
+// --- Answers --------------------------------------------------------------------------------
 
-/** Error responses per method and URL, for the OpenAPI document. */
-export const errorDocs: Record<string, number[]> = {
-  'GET /api/': [404, 406],
-  'GET /api/items/': [304, 400, ...COMMON],
-  'POST /api/items/': [...WRITE, 422],
-  'GET /api/items/{id}/': [304, ...COMMON],
-  'PUT /api/items/{id}/': [...WRITE, 412],
-  'PATCH /api/items/{id}/': [...WRITE, 412],
-  'DELETE /api/items/{id}/': [401, 412, ...COMMON],
-};
-
-export function errorResponses(codes: number[]): Record<number, TSchema> {
-  return Object.fromEntries(
-    codes.map((code) => {
-      const description = ERROR_TEXT[code] ?? 'Error';
-      if (code === 304) return [code, Type.Null({ description })];
-      return [code, code === 400 ? Type.Union([FieldErrors, Detail], { description }) : { ...Detail, description }];
-    }),
-  );
+interface Answer {
+  description: string;
+  body?: TSchema;
+  /** Default: application/json. */
+  mediaType?: string;
+  /** Headers of this answer beyond those every answer of the resource has; true: always sent. */
+  headers?: Partial<Record<HeaderName, boolean>>;
 }
 
-/** Success shapes the serializers do not need to know: the list is a bare array or, with `limit`, a page. */
-export const successDocs: Record<string, Record<number, TSchema>> = {
-  'GET /api/items/': {
-    200: Type.Union([ItemList, ItemPage], { description: 'The items (bare array), or a page when `limit` is given' }),
+/** The error answers, each with its status; a 400's body differs by operation (see the table). */
+const ERRORS: Record<number, Answer> = {
+  304: { description: 'Not modified: If-None-Match holds the current ETag. No body.', headers: { ETag: true } },
+  401: {
+    description: 'A write without the token, or with a wrong one (only when the server sets API_TOKEN).',
+    body: ref('Detail'),
+    headers: { 'WWW-Authenticate': true },
+  },
+  404: { description: 'Unknown `format`.', body: ref('Detail') },
+  406: { description: 'The Accept header allows neither JSON nor HTML.', body: ref('Detail') },
+  412: { description: 'If-Match does not match: the item changed since it was read.', body: ref('Detail') },
+  413: { description: 'The body is larger than the server’s BODY_LIMIT.', body: ref('Detail') },
+  415: {
+    description: 'The body’s Content-Type is none of JSON, form-urlencoded or multipart.',
+    body: ref('Detail'),
+  },
+  422: { description: 'This Idempotency-Key was used with another body.', body: ref('Detail') },
+  429: {
+    description: 'Too many requests from this address (only when the server sets RATE_LIMIT).',
+    body: ref('Detail'),
+    headers: { 'Retry-After': true },
+  },
+  503: {
+    description: 'The database is unavailable; try again after Retry-After seconds.',
+    body: ref('Detail'),
+    headers: { 'Retry-After': true },
   },
 };
+
+const errors = (...codes: number[]) => Object.fromEntries(codes.map((code) => [code, ERRORS[code] as Answer]));
+const oneOf = (...schemas: TSchema[]) => Type.Unsafe({ oneOf: schemas });
+const anyOf = (...schemas: TSchema[]) => Type.Unsafe({ anyOf: schemas });
+
+const NO_ITEM: Answer = {
+  description:
+    'No such item: none with this id, one outside the filters, an id that is not an integer; or an unknown `format`.',
+  body: ref('Detail'),
+};
+const BAD_FILTER: Answer = { description: 'A filter in the query string is invalid.', body: ref('FilterErrors') };
+const BAD_WRITE: Answer = {
+  description:
+    'Invalid input: the field-error map of the body, a filter error of the query string, or `{"detail"}` ' +
+    'for a body that cannot be parsed.',
+  body: anyOf(ref('FieldErrors'), ref('FilterErrors'), ref('Detail')),
+};
+const ITEM_ANSWER: Answer = { description: 'The item.', body: ref('Item'), headers: { ETag: true } };
+const METADATA: Answer = { description: 'DRF’s metadata of this URL.', body: ref('Metadata') };
+
+// --- Operations -----------------------------------------------------------------------------
+
+interface OperationDoc {
+  operationId: string;
+  tag: 'root' | 'items' | 'health';
+  resource: Resource;
+  summary: string;
+  description: string;
+  headers?: ParameterName[];
+  body?: 'ItemInput' | 'ItemPatch';
+  write?: boolean;
+  responses: Record<number, Answer>;
+}
+
+/** Every documented operation, by method and path (as documented: without the trailing slash). */
+const OPERATIONS: Record<string, OperationDoc> = {
+  'GET /api': {
+    operationId: 'getApiRoot',
+    tag: 'root',
+    resource: 'root',
+    summary: 'Links to the collections',
+    description: 'The API root (DRF’s DefaultRouter): an absolute link to each collection.',
+    responses: { 200: { description: 'The links.', body: ref('ApiRoot') }, ...errors(404, 406, 429) },
+  },
+  'OPTIONS /api': {
+    operationId: 'describeApiRoot',
+    tag: 'root',
+    resource: 'root',
+    summary: 'Metadata of the API root',
+    description: 'DRF’s metadata of the root: what it renders and parses.',
+    responses: { 200: METADATA, ...errors(404, 406, 413, 429) },
+  },
+  'GET /api/items': {
+    operationId: 'listItems',
+    tag: 'items',
+    resource: 'list',
+    summary: 'List items',
+    description:
+      'All items matching the filters, in ascending id unless `ordering` says otherwise, as a bare array; with a ' +
+      'positive `limit`, a page of them in the envelope `{count, next, previous, results}` instead. A list of more ' +
+      'than 20,000 items is streamed, and then carries no ETag.',
+    headers: ['IfNoneMatch'],
+    responses: {
+      200: {
+        description: 'The items (a bare array), or a page of them when `limit` is given.',
+        body: oneOf(Type.Array(ref('Item')), ref('ItemPage')),
+        headers: { ETag: false },
+      },
+      304: ERRORS[304] as Answer,
+      400: BAD_FILTER,
+      ...errors(404, 406, 429, 503),
+    },
+  },
+  'POST /api/items': {
+    operationId: 'createItem',
+    tag: 'items',
+    resource: 'list',
+    summary: 'Create an item',
+    description:
+      'Stores a new item and answers it with its id. With an Idempotency-Key, a retry of the same request ' +
+      'answers the first result again and creates nothing.',
+    headers: ['IdempotencyKey'],
+    body: 'ItemInput',
+    write: true,
+    responses: {
+      201: {
+        description: 'The created item (or, for a retried Idempotency-Key, the first answer again).',
+        body: ref('Item'),
+        headers: { ETag: true, 'Idempotent-Replayed': false },
+      },
+      400: {
+        description:
+          'Invalid input: the field-error map, or `{"detail"}` for a body that cannot be parsed or a malformed ' +
+          'Idempotency-Key.',
+        body: oneOf(ref('FieldErrors'), ref('Detail')),
+      },
+      ...errors(401, 404, 406, 413, 415, 422, 429, 503),
+    },
+  },
+  'OPTIONS /api/items': {
+    operationId: 'describeItemList',
+    tag: 'items',
+    resource: 'list',
+    summary: 'Metadata of the collection',
+    description: 'DRF’s metadata of the collection, with the fields a POST takes and their limits.',
+    responses: { 200: METADATA, ...errors(404, 406, 413, 429) },
+  },
+  'GET /api/items/{id}': {
+    operationId: 'getItem',
+    tag: 'items',
+    resource: 'item',
+    summary: 'Get an item',
+    description: 'One item. The filters of the list apply: an item outside them is a 404.',
+    headers: ['IfNoneMatch'],
+    responses: {
+      200: ITEM_ANSWER,
+      304: ERRORS[304] as Answer,
+      400: BAD_FILTER,
+      404: NO_ITEM,
+      ...errors(406, 429, 503),
+    },
+  },
+  'PUT /api/items/{id}': {
+    operationId: 'replaceItem',
+    tag: 'items',
+    resource: 'item',
+    summary: 'Replace an item',
+    description: 'Sets both fields of the item. With If-Match, only if the item is unchanged since it was read.',
+    headers: ['IfMatch'],
+    body: 'ItemInput',
+    write: true,
+    responses: {
+      200: { ...ITEM_ANSWER, description: 'The item as stored now.' },
+      400: BAD_WRITE,
+      404: NO_ITEM,
+      ...errors(401, 406, 412, 413, 415, 429, 503),
+    },
+  },
+  'PATCH /api/items/{id}': {
+    operationId: 'updateItem',
+    tag: 'items',
+    resource: 'item',
+    summary: 'Change some fields of an item',
+    description: 'Sets the fields given, keeps the others. With If-Match, only if the item is unchanged since.',
+    headers: ['IfMatch'],
+    body: 'ItemPatch',
+    write: true,
+    responses: {
+      200: { ...ITEM_ANSWER, description: 'The item as stored now.' },
+      400: BAD_WRITE,
+      404: NO_ITEM,
+      ...errors(401, 406, 412, 413, 415, 429, 503),
+    },
+  },
+  'DELETE /api/items/{id}': {
+    operationId: 'deleteItem',
+    tag: 'items',
+    resource: 'item',
+    summary: 'Delete an item',
+    description: 'Deletes the item; its id is never used again. With If-Match, only if it is unchanged since.',
+    headers: ['IfMatch'],
+    write: true,
+    responses: {
+      204: { description: 'Deleted. No body.' },
+      400: BAD_FILTER,
+      404: NO_ITEM,
+      ...errors(401, 406, 412, 413, 429, 503),
+    },
+  },
+  'OPTIONS /api/items/{id}': {
+    operationId: 'describeItem',
+    tag: 'items',
+    resource: 'item',
+    summary: 'Metadata of an item URL',
+    description: 'DRF’s metadata of the item URL: with the fields a PUT takes when the item exists, without otherwise.',
+    responses: {
+      200: METADATA,
+      400: BAD_FILTER,
+      ...errors(404, 406, 413, 429, 503),
+    },
+  },
+  'GET /healthz': {
+    operationId: 'checkLiveness',
+    tag: 'health',
+    resource: 'health',
+    summary: 'Liveness',
+    description: 'The process answers. It never touches the database, so an outage does not get replicas killed.',
+    responses: { 200: { description: 'Alive.', body: Type.Literal('OK'), mediaType: 'text/html' } },
+  },
+  'GET /readyz': {
+    operationId: 'checkReadiness',
+    tag: 'health',
+    resource: 'health',
+    summary: 'Readiness',
+    description: 'The database answers and the process is not stopping.',
+    responses: {
+      200: { description: 'Ready to serve.', body: ref('Readiness') },
+      503: {
+        description: 'Not ready: the database does not answer (with Retry-After), or the process is stopping.',
+        body: ref('Detail'),
+        headers: { 'Retry-After': false },
+      },
+    },
+  },
+};
+
+// --- The document ---------------------------------------------------------------------------
+
+export const DOCUMENT_INFO = {
+  title: 'pricebook',
+  version: '1.0.0',
+  contact: { name: 'pricebook' },
+  description: [
+    'Product names and prices for front ends: a drop-in replacement for the Django REST Framework items API.',
+    '',
+    '- Every `/api` path is served alike with a trailing slash (`/api/items/`, the form DRF front ends use),',
+    '  never with a redirect.',
+    '- `HEAD` answers as `GET` without a body.',
+    '- A method an `/api` path does not list is answered `405` with `Allow` (the methods it lists, and `HEAD`)',
+    '  and `{"detail": "Method \\"…\\" not allowed."}`, after the checks of `format` (404) and Accept (406).',
+    '- A path not listed here is Django’s HTML 404 page.',
+    '- Request bodies may be JSON, form-urlencoded or multipart. Invalid input is a `400` with DRF’s',
+    '  field-error map, every failing field at once; other errors are `{"detail": "…"}`.',
+    '- With CORS_ORIGINS set, allowed origins also get the CORS headers and preflight answers.',
+  ].join('\n'),
+};
+
+const TAGS = [
+  { name: 'root', description: 'The API root.' },
+  { name: 'items', description: 'The items: list, create, read, change, delete.' },
+  { name: 'health', description: 'Probes for load balancers and orchestrators.' },
+];
+
+const RATE_LIMIT_HEADERS = ['X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset'] as const;
+
+type Json = Record<string, unknown>;
+/** A reference to the named header, or a copy of it where this answer does not always (or does always) send it. */
+const responseHeader = (name: HeaderName, required = HEADERS[name].required) =>
+  required === HEADERS[name].required ? { $ref: `#/components/headers/${name}` } : { ...HEADERS[name], required };
+
+/** Every answer has X-Request-Id; API answers also Allow (set before all but the token check) and the rate limit's. */
+function responseHeaders(doc: OperationDoc, status: number, answer: Answer): Json {
+  const headers: Json = { 'X-Request-Id': responseHeader('X-Request-Id') };
+  if (doc.resource !== 'health' && status !== 401) {
+    headers.Allow = responseHeader(ALLOW[doc.resource]);
+    for (const name of RATE_LIMIT_HEADERS) headers[name] = responseHeader(name);
+  }
+  for (const [name, always] of Object.entries(answer.headers ?? {}) as Array<[HeaderName, boolean]>) {
+    headers[name] = responseHeader(name, always);
+  }
+  return headers;
+}
+
+function response(doc: OperationDoc, status: number, answer: Answer): Json {
+  return {
+    description: answer.description,
+    headers: responseHeaders(doc, status, answer),
+    ...(answer.body ? { content: { [answer.mediaType ?? 'application/json']: { schema: answer.body } } } : {}),
+  };
+}
+
+const parameterRef = (name: ParameterName) => ({ $ref: `#/components/parameters/${name}` });
+
+function operation(doc: OperationDoc, generated: Json): Json {
+  const body = doc.body;
+  return {
+    operationId: doc.operationId,
+    tags: [doc.tag],
+    summary: doc.summary,
+    description: doc.description,
+    parameters: [
+      ...((generated.parameters as Json[] | undefined) ?? []),
+      ...(doc.headers ?? []).map(parameterRef),
+      parameterRef('RequestId'),
+    ],
+    ...(body
+      ? {
+          requestBody: {
+            required: true,
+            content: Object.fromEntries(PARSED_MEDIA_TYPES.map((type) => [type, { schema: ref(body) }])),
+          },
+        }
+      : {}),
+    ...(doc.write ? { security: WRITE_SECURITY } : {}),
+    responses: Object.fromEntries(
+      Object.entries(doc.responses).map(([status, answer]) => [status, response(doc, Number(status), answer)]),
+    ),
+  };
+}
+
+/** The documented path: the route's URL without its trailing slash (the server answers both). */
+const documentedPath = (path: string) => (path.length > 1 ? path.replace(/\/$/, '') : path);
+
+/**
+ * Completes the document @fastify/swagger generated from the routes (their parameters) with
+ * OPERATIONS. Every route must be documented there and every entry there must have a route, and
+ * each status a route declares a response schema for must be among its documented answers.
+ */
+export function completeDocument(generated: Json & { paths: Record<string, Record<string, Json>> }): Json {
+  const paths: Record<string, Json> = {};
+  const documented = new Set<string>();
+  for (const [url, item] of Object.entries(generated.paths)) {
+    const path = documentedPath(url);
+    const operations: Json = {};
+    for (const [method, routeOperation] of Object.entries(item)) {
+      const key = `${method.toUpperCase()} ${path}`;
+      const doc = OPERATIONS[key];
+      if (!doc) throw new Error(`OpenAPI: ${key} has a route but no entry in OPERATIONS (src/items/docs.ts)`);
+      const declared = Object.keys((routeOperation.responses as Json | undefined) ?? {});
+      const undocumented = declared.filter((status) => !(status in doc.responses));
+      if (undocumented.length > 0) throw new Error(`OpenAPI: ${key} declares undocumented ${undocumented.join(', ')}`);
+      operations[method] = operation(doc, routeOperation);
+      documented.add(key);
+    }
+    paths[path] = operations;
+  }
+  const stale = Object.keys(OPERATIONS).filter((key) => !documented.has(key));
+  if (stale.length > 0) throw new Error(`OpenAPI: no route for ${stale.join(', ')} (src/items/docs.ts)`);
+  return {
+    ...generated,
+    servers: [{ url: '/', description: 'The server that serves this document.' }],
+    tags: TAGS,
+    paths,
+    components: { schemas: SCHEMAS, headers: HEADERS, parameters: PARAMETERS, securitySchemes: SECURITY_SCHEMES },
+  };
+}

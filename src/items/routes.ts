@@ -22,7 +22,7 @@ import { createListHandler } from './list.js';
 import { detailMetadata, listMetadata, missingDetailMetadata, rootMetadata } from './metadata.js';
 import { filterOf, type ItemQuery } from './query.js';
 import { renderItem } from './render.js';
-import { Item, type ItemFields, ItemList, ItemParams } from './schema.js';
+import { Item, type ItemFields, ItemList } from './schema.js';
 import { type ItemRecord, type ItemStore, STALE } from './store.js';
 import { validateItem } from './validation.js';
 
@@ -155,7 +155,7 @@ export async function itemRoutes(app: FastifyInstance, options: ItemRoutesOption
   });
 
   routeOn(app, ITEM_DETAIL, 'OPTIONS', {
-    schema: { ...docs.options, params: ItemParams },
+    schema: docs.describeItem,
     handler: async (request) => {
       const found = await findItem(request as ItemRequest).catch((error) => {
         if (error instanceof ApiError && error.statusCode === 404) return undefined;

@@ -4,6 +4,7 @@ import { describe, test } from 'node:test';
 import { backends } from '../helpers/backends.js';
 import { build } from '../helpers/build.js';
 import { hasMessage, listen, rawExchange, readLogFile, seed, send, sendJson } from '../helpers/http.js';
+import { outsideTheApi } from '../helpers/openapi.js';
 
 // Logging (issue 2, contract §11): one JSON line per request and per response, on the console
 // and in the log file, plus Django's "<Reason>: <path>" line for every 4xx/5xx; no stack traces.
@@ -114,7 +115,8 @@ for (const backend of backends) {
         ['POST', '/api/items/', 'x', 'text/plain', {}, 'Unsupported Media Type: /api/items/'],
       ];
       for (const [method, url, body, type, headers, message] of cases) {
-        const res = await send(app, method, url, { body, type, headers });
+        const request = () => send(app, method, url, { body, type, headers });
+        const res = url === '/nowhere' ? await outsideTheApi(request) : await request();
         assert.ok(res.status >= 400);
         const [line] = byMessage(consoleLines(), message);
         assert.ok(line, message);
@@ -136,7 +138,7 @@ for (const backend of backends) {
       const forged = '\n{"message":"[RESPONSE] GET /forged - 200","time":"x"}\r\n';
       assert.equal((await sendJson(app, 'POST', '/api/items/', { product: 'a\nb\u2028c', price: 1 })).status, 201);
       await send(app, 'GET', `/api/items/${encodeURIComponent(forged)}/`);
-      await send(app, 'GET', `/x${encodeURIComponent(forged)}`);
+      await outsideTheApi(() => send(app, 'GET', `/x${encodeURIComponent(forged)}`));
       await send(app, 'GET', '/api/items/', { headers: { 'x-request-id': 'a\tb' } });
       await rawExchange(port, 'FOO /api/items/\n{"message":"forged"} HTTP/1.1\r\nHost: x\r\n\r\n', 2000);
       await rawExchange(port, 'FOO /x\u0085\u2028y HTTP/1.1\r\nHost: x\r\n\r\n', 2000);

@@ -9,6 +9,7 @@ import { migrateToLatest } from '../../src/db/migrate.js';
 import { createItemStore, type ItemStore } from '../../src/items/store.js';
 import { createLogger } from '../../src/logging/logger.js';
 import { type Backend, freshDatabase, tempDir } from './backends.js';
+import { assertDocumented } from './openapi.js';
 
 export interface Built {
   app: FastifyInstance;
@@ -55,7 +56,7 @@ export async function build(t: TestContext, backend: Backend, env: Record<string
   };
 }
 
-/** Shorthand for a JSON request through app.inject. */
+/** Shorthand for a JSON request through app.inject; the answer is checked against the OpenAPI document. */
 export async function call(app: FastifyInstance, method: string, url: string, json?: unknown, headers = {}) {
   const response = await app.inject({
     method: method as 'GET',
@@ -63,5 +64,6 @@ export async function call(app: FastifyInstance, method: string, url: string, js
     headers: json === undefined ? headers : { 'content-type': 'application/json', ...headers },
     payload: json === undefined ? undefined : typeof json === 'string' ? json : JSON.stringify(json),
   });
+  assertDocumented(app, { method, url, status: response.statusCode, headers: response.headers, body: response.body });
   return { status: response.statusCode, headers: response.headers, body: response.body, json: () => response.json() };
 }

@@ -5,9 +5,11 @@ import { connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyInstance } from 'fastify';
 import type { ItemRecord, ItemStore } from '../../src/items/store.js';
+import { assertDocumented } from './openapi.js';
 
 // Request and assertion helpers shared by the API tests: raw bodies of any media type, the
-// contract's headers, exact JSON bodies, and the rows the database holds.
+// contract's headers, exact JSON bodies, and the rows the database holds. Every answer is checked
+// against the served OpenAPI document (openapi.ts), unless requested within outsideTheApi().
 
 export const ALLOW = {
   root: 'GET, HEAD, OPTIONS',
@@ -48,6 +50,7 @@ export async function send(app: FastifyInstance, method: string, url: string, op
   const headers: Record<string, string> = { ...options.headers };
   if (options.type !== undefined) headers['content-type'] = options.type;
   const response = await app.inject({ method: method as 'GET', url, headers, payload: options.body });
+  assertDocumented(app, { method, url, status: response.statusCode, headers: response.headers, body: response.body });
   return {
     status: response.statusCode,
     headers: response.headers,
@@ -152,11 +155,16 @@ export function multipartBody(entries: Array<[string, string]>, files: Array<[st
   return `${parts.join('')}--${BOUNDARY}--\r\n`;
 }
 
+/** The app listening on each port, to check answers to real HTTP requests against its document. */
+const listening = new Map<number, FastifyInstance>();
+
 /** Starts the app on a free local port (closed by build()'s app.close()); returns the port. */
 export async function listen(app: FastifyInstance): Promise<number> {
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address();
   assert.ok(address && typeof address === 'object');
+  listening.set(address.port, app);
+  app.server.once('close', () => listening.delete(address.port));
   return address.port;
 }
 
@@ -200,13 +208,20 @@ export function httpChunked(
     const request = httpRequest({ host: '127.0.0.1', port, method, path, headers }, (response) => {
       const parts: Buffer[] = [];
       response.on('data', (chunk) => parts.push(chunk));
-      response.on('end', () =>
-        resolve({
+      response.on('end', () => {
+        const result = {
           status: response.statusCode ?? 0,
           headers: response.headers,
           body: Buffer.concat(parts).toString('utf8'),
-        }),
-      );
+        };
+        const app = listening.get(port);
+        try {
+          if (app) assertDocumented(app, { method, url: path, ...result });
+          resolve(result);
+        } catch (error) {
+          reject(error);
+        }
+      });
     });
     request.on('error', reject);
     for (const chunk of chunks) request.write(chunk);
