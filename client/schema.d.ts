@@ -34,7 +34,7 @@ export type paths = {
   "/api/items": {
     /**
      * List items
-     * @description All items matching the filters, in ascending id unless `ordering` says otherwise, as a bare array; with a positive `limit`, a page of them in the envelope `{count, next, previous, results}` instead. A list of more than 20,000 items is streamed, and then carries no ETag.
+     * @description All items matching the filters, in ascending id unless `ordering` says otherwise, as a bare array; with a positive `page_size` or `limit`, a page of them in the envelope `{count, next, previous, results}` instead. A list of more than 20,000 items is streamed, and then carries no ETag.
      */
     get: operations["listItems"];
     /**
@@ -88,7 +88,7 @@ export type components = {
       product: string;
       price: number;
     };
-    /** @description A page of the list: DRF’s LimitOffsetPagination envelope. */
+    /** @description A page of the list: the envelope of DRF’s paginations (page_size, or limit and offset). */
     ItemPage: {
       count: number;
       next: string | null;
@@ -269,8 +269,8 @@ export type operations = {
   getApiRoot: {
     parameters: {
       query?: {
-        /** @description DRF’s format override; any other value is a 404. */
-        format?: "json";
+        /** @description DRF’s format override: `json`, or `api` (the browsable API’s name), both JSON; any other value is a 404. */
+        format?: "json" | "api";
       };
       header?: {
         "X-Request-Id"?: components["parameters"]["RequestId"];
@@ -339,8 +339,8 @@ export type operations = {
   describeApiRoot: {
     parameters: {
       query?: {
-        /** @description DRF’s format override; any other value is a 404. */
-        format?: "json";
+        /** @description DRF’s format override: `json`, or `api` (the browsable API’s name), both JSON; any other value is a 404. */
+        format?: "json" | "api";
       };
       header?: {
         "X-Request-Id"?: components["parameters"]["RequestId"];
@@ -417,14 +417,14 @@ export type operations = {
   };
   /**
    * List items
-   * @description All items matching the filters, in ascending id unless `ordering` says otherwise, as a bare array; with a positive `limit`, a page of them in the envelope `{count, next, previous, results}` instead. A list of more than 20,000 items is streamed, and then carries no ETag.
+   * @description All items matching the filters, in ascending id unless `ordering` says otherwise, as a bare array; with a positive `page_size` or `limit`, a page of them in the envelope `{count, next, previous, results}` instead. A list of more than 20,000 items is streamed, and then carries no ETag.
    */
   listItems: {
     parameters: {
       query?: {
         /** @description Exact, case-sensitive product name (trimmed); empty = no filter. */
         product?: string;
-        /** @description Words that must all occur in the product, case-insensitively (split on spaces and commas). */
+        /** @description Words that must all occur in the product, case-insensitively (split on spaces and commas; a quoted phrase is one word). At most 10 distinct words: more is a 400. */
         search?: string;
         /** @description Lowest price, inclusive. */
         price_min?: number;
@@ -436,8 +436,12 @@ export type operations = {
         limit?: number | string;
         /** @description With limit: how many items to skip. Any value that is not a whole number counts as 0. */
         offset?: number | string;
-        /** @description DRF’s format override; any other value is a 404. */
-        format?: "json";
+        /** @description A positive integer turns DRF’s page-number pagination on (it wins over `limit`): the page envelope with at most this many items (capped by PAGE_MAX_LIMIT). Any other value is ignored: the bare list. */
+        page_size?: number | string;
+        /** @description With page_size: the page, from 1 (the default) or `last`. `0`, a non-number or a page past the end is 404 `{"detail": "Invalid page."}`; without page_size it is ignored. */
+        page?: number | "last";
+        /** @description DRF’s format override: `json`, or `api` (the browsable API’s name), both JSON; any other value is a 404. */
+        format?: "json" | "api";
       };
       header?: {
         "If-None-Match"?: components["parameters"]["IfNoneMatch"];
@@ -445,7 +449,7 @@ export type operations = {
       };
     };
     responses: {
-      /** @description The items (a bare array), or a page of them when `limit` is given. */
+      /** @description The items (a bare array), or a page of them when `page_size` or `limit` is given. */
       200: {
         headers: {
           "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -548,8 +552,8 @@ export type operations = {
   createItem: {
     parameters: {
       query?: {
-        /** @description DRF’s format override; any other value is a 404. */
-        format?: "json";
+        /** @description DRF’s format override: `json`, or `api` (the browsable API’s name), both JSON; any other value is a 404. */
+        format?: "json" | "api";
       };
       header?: {
         "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
@@ -596,6 +600,10 @@ export type operations = {
       401: {
         headers: {
           "X-Request-Id": components["headers"]["X-Request-Id"];
+          Allow: components["headers"]["AllowItemList"];
+          "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+          "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+          "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
           "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
         };
         content: {
@@ -704,8 +712,8 @@ export type operations = {
   describeItemList: {
     parameters: {
       query?: {
-        /** @description DRF’s format override; any other value is a 404. */
-        format?: "json";
+        /** @description DRF’s format override: `json`, or `api` (the browsable API’s name), both JSON; any other value is a 404. */
+        format?: "json" | "api";
       };
       header?: {
         "X-Request-Id"?: components["parameters"]["RequestId"];
@@ -789,14 +797,14 @@ export type operations = {
       query?: {
         /** @description Exact, case-sensitive product name (trimmed); empty = no filter. */
         product?: string;
-        /** @description Words that must all occur in the product, case-insensitively (split on spaces and commas). */
+        /** @description Words that must all occur in the product, case-insensitively (split on spaces and commas; a quoted phrase is one word). At most 10 distinct words: more is a 400. */
         search?: string;
         /** @description Lowest price, inclusive. */
         price_min?: number;
         /** @description Highest price, inclusive. */
         price_max?: number;
-        /** @description DRF’s format override; any other value is a 404. */
-        format?: "json";
+        /** @description DRF’s format override: `json`, or `api` (the browsable API’s name), both JSON; any other value is a 404. */
+        format?: "json" | "api";
       };
       header?: {
         "If-None-Match"?: components["parameters"]["IfNoneMatch"];
@@ -912,14 +920,14 @@ export type operations = {
       query?: {
         /** @description Exact, case-sensitive product name (trimmed); empty = no filter. */
         product?: string;
-        /** @description Words that must all occur in the product, case-insensitively (split on spaces and commas). */
+        /** @description Words that must all occur in the product, case-insensitively (split on spaces and commas; a quoted phrase is one word). At most 10 distinct words: more is a 400. */
         search?: string;
         /** @description Lowest price, inclusive. */
         price_min?: number;
         /** @description Highest price, inclusive. */
         price_max?: number;
-        /** @description DRF’s format override; any other value is a 404. */
-        format?: "json";
+        /** @description DRF’s format override: `json`, or `api` (the browsable API’s name), both JSON; any other value is a 404. */
+        format?: "json" | "api";
       };
       header?: {
         "If-Match"?: components["parameters"]["IfMatch"];
@@ -969,6 +977,10 @@ export type operations = {
       401: {
         headers: {
           "X-Request-Id": components["headers"]["X-Request-Id"];
+          Allow: components["headers"]["AllowItem"];
+          "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+          "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+          "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
           "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
         };
         content: {
@@ -1079,14 +1091,14 @@ export type operations = {
       query?: {
         /** @description Exact, case-sensitive product name (trimmed); empty = no filter. */
         product?: string;
-        /** @description Words that must all occur in the product, case-insensitively (split on spaces and commas). */
+        /** @description Words that must all occur in the product, case-insensitively (split on spaces and commas; a quoted phrase is one word). At most 10 distinct words: more is a 400. */
         search?: string;
         /** @description Lowest price, inclusive. */
         price_min?: number;
         /** @description Highest price, inclusive. */
         price_max?: number;
-        /** @description DRF’s format override; any other value is a 404. */
-        format?: "json";
+        /** @description DRF’s format override: `json`, or `api` (the browsable API’s name), both JSON; any other value is a 404. */
+        format?: "json" | "api";
       };
       header?: {
         "If-Match"?: components["parameters"]["IfMatch"];
@@ -1126,6 +1138,10 @@ export type operations = {
       401: {
         headers: {
           "X-Request-Id": components["headers"]["X-Request-Id"];
+          Allow: components["headers"]["AllowItem"];
+          "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+          "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+          "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
           "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
         };
         content: {
@@ -1223,14 +1239,14 @@ export type operations = {
       query?: {
         /** @description Exact, case-sensitive product name (trimmed); empty = no filter. */
         product?: string;
-        /** @description Words that must all occur in the product, case-insensitively (split on spaces and commas). */
+        /** @description Words that must all occur in the product, case-insensitively (split on spaces and commas; a quoted phrase is one word). At most 10 distinct words: more is a 400. */
         search?: string;
         /** @description Lowest price, inclusive. */
         price_min?: number;
         /** @description Highest price, inclusive. */
         price_max?: number;
-        /** @description DRF’s format override; any other value is a 404. */
-        format?: "json";
+        /** @description DRF’s format override: `json`, or `api` (the browsable API’s name), both JSON; any other value is a 404. */
+        format?: "json" | "api";
       };
       header?: {
         "X-Request-Id"?: components["parameters"]["RequestId"];
@@ -1345,14 +1361,14 @@ export type operations = {
       query?: {
         /** @description Exact, case-sensitive product name (trimmed); empty = no filter. */
         product?: string;
-        /** @description Words that must all occur in the product, case-insensitively (split on spaces and commas). */
+        /** @description Words that must all occur in the product, case-insensitively (split on spaces and commas; a quoted phrase is one word). At most 10 distinct words: more is a 400. */
         search?: string;
         /** @description Lowest price, inclusive. */
         price_min?: number;
         /** @description Highest price, inclusive. */
         price_max?: number;
-        /** @description DRF’s format override; any other value is a 404. */
-        format?: "json";
+        /** @description DRF’s format override: `json`, or `api` (the browsable API’s name), both JSON; any other value is a 404. */
+        format?: "json" | "api";
       };
       header?: {
         "If-Match"?: components["parameters"]["IfMatch"];
@@ -1402,6 +1418,10 @@ export type operations = {
       401: {
         headers: {
           "X-Request-Id": components["headers"]["X-Request-Id"];
+          Allow: components["headers"]["AllowItem"];
+          "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+          "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+          "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
           "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
         };
         content: {

@@ -110,7 +110,18 @@ const OPERATIONS: Record<string, Record<string, { id: string; tag: string; heade
   '/readyz': { get: { id: 'checkReadiness', tag: 'health', headers: [], answers: [200, 503] } },
 };
 
-const LIST_PARAMETERS = ['product', 'search', 'price_min', 'price_max', 'ordering', 'limit', 'offset', 'format'];
+const LIST_PARAMETERS = [
+  'product',
+  'search',
+  'price_min',
+  'price_max',
+  'ordering',
+  'limit',
+  'offset',
+  'page_size',
+  'page',
+  'format',
+];
 const ITEM_PARAMETERS = ['product', 'search', 'price_min', 'price_max', 'format'];
 const BODY_TYPES = ['application/json', 'application/x-www-form-urlencoded', 'multipart/form-data'];
 
@@ -164,7 +175,11 @@ describe('OpenAPI document', () => {
           .map((parameter) => parameter.name);
         assert.deepEqual(headers.sort(), [...expected.headers, 'X-Request-Id'].sort(), `${where} request headers`);
         const writes = ['post', 'put', 'patch', 'delete'].includes(method) && path.startsWith('/api');
-        assert.deepEqual(operation.security, writes ? [{}, { apiToken: [] }] : undefined, `${where} security`);
+        assert.deepEqual(
+          operation.security,
+          writes ? [{}, { apiToken: [] }, { drfToken: [] }] : undefined,
+          `${where} security`,
+        );
       }
     }
   });
@@ -187,7 +202,7 @@ describe('OpenAPI document', () => {
     assert.deepEqual(required('/api/items', 'post', 201), ['Allow', 'ETag', 'X-Request-Id']);
     assert.equal(headersOf('/api/items', 'post', 201)['Idempotent-Replayed']?.required, false);
     assert.equal(headersOf('/api/items', 'get', 200).ETag?.required, false, 'a streamed list has no ETag');
-    assert.deepEqual(required('/api/items', 'post', 401), ['WWW-Authenticate', 'X-Request-Id']);
+    assert.deepEqual(required('/api/items', 'post', 401), ['Allow', 'WWW-Authenticate', 'X-Request-Id']);
     assert.deepEqual(required('/api/items/{id}', 'delete', 429), ['Allow', 'Retry-After', 'X-Request-Id']);
     assert.deepEqual(required('/api/items/{id}', 'delete', 503), ['Allow', 'Retry-After', 'X-Request-Id']);
     assert.deepEqual(required('/readyz', 'get', 503), ['X-Request-Id']);
@@ -285,12 +300,22 @@ describe('OpenAPI document', () => {
     ]) {
       assert.deepEqual(Object.keys(parameters(path as string, method as string)), ['format'], `${method} ${path}`);
     }
-    // limit and offset take any value (DRF ignores a bad one): no tool may expect a 400 for them.
+    // limit, offset and page_size take any value (DRF ignores a bad one): no tool may expect a 400 for them.
     const ajv = new Ajv2020({ strict: false });
-    for (const name of ['limit', 'offset']) {
+    for (const name of ['limit', 'offset', 'page_size']) {
       const accepts = ajv.compile(list[name]?.schema as Json);
       // (On the wire every value is text; a number is what a typed client passes.)
       for (const value of [5, '0', 'abc', '-1', '']) assert.equal(accepts(value), true, `${name}=${value}`);
+    }
+    // A page is a whole number or `last` (anything else is the 404 "Invalid page.").
+    const page = ajv.compile(list.page?.schema as Json);
+    for (const [value, ok] of [
+      [2, true],
+      ['last', true],
+      [0, false],
+      ['abc', false],
+    ] as const) {
+      assert.equal(page(value), ok, `page=${value}`);
     }
     // A bad price bound is a 400: the schema says integer.
     const priceMin = ajv.compile(list.price_min?.schema as Json);

@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { isDatabaseUnavailable } from '../db/database.js';
 import { ApiError, databaseUnavailable, detail } from './errors.js';
+import { findResource, pathOf, setApiHeaders } from './resources.js';
 
 const SERVER_ERROR_HTML = '<h1>Server Error (500)</h1>';
 
@@ -11,6 +12,9 @@ const SERVER_ERROR_HTML = '<h1>Server Error (500)</h1>';
 export function addErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const answer = toApiError(error);
+    // An error before routing (the rate limit, the token check) is still an API answer: Allow and Vary.
+    const resource = reply.hasHeader('allow') ? undefined : findResource(pathOf(request.url));
+    if (resource) setApiHeaders(reply, resource);
     if (answer) {
       // JSON.stringify, not the route's response schemas: those document the errors, and must not filter them.
       return reply

@@ -56,7 +56,7 @@ const SCHEMAS: Record<string, TSchema> = {
   Item,
   ItemPage: Type.Object(
     { ...ItemPage.properties, results: Type.Array(ref('Item')) },
-    { additionalProperties: false, description: 'A page of the list: DRF’s LimitOffsetPagination envelope.' },
+    { additionalProperties: false, description: 'A page of the list: the envelope of DRF’s paginations (page_size, or limit and offset).' },
   ),
   ItemInput,
   ItemPatch,
@@ -168,9 +168,15 @@ const SECURITY_SCHEMES = {
     scheme: 'bearer',
     description: 'Only when the server sets API_TOKEN: writes then need `Authorization: Bearer <API_TOKEN>`.',
   },
+  drfToken: {
+    type: 'apiKey',
+    in: 'header',
+    name: 'Authorization',
+    description: 'The same token as DRF’s TokenAuthentication sends it: `Authorization: Token <API_TOKEN>`.',
+  },
 };
-/** Writes: open when the server has no API_TOKEN, else the token. */
-const WRITE_SECURITY = [{}, { apiToken: [] }];
+/** Writes: open when the server has no API_TOKEN, else the token in either scheme. */
+const WRITE_SECURITY = [{}, { apiToken: [] }, { drfToken: [] }];
 
 // --- Answers --------------------------------------------------------------------------------
 
@@ -270,12 +276,12 @@ const OPERATIONS: Record<string, OperationDoc> = {
     summary: 'List items',
     description:
       'All items matching the filters, in ascending id unless `ordering` says otherwise, as a bare array; with a ' +
-      'positive `limit`, a page of them in the envelope `{count, next, previous, results}` instead. A list of more ' +
-      'than 20,000 items is streamed, and then carries no ETag.',
+      'positive `page_size` or `limit`, a page of them in the envelope `{count, next, previous, results}` instead. ' +
+      'A list of more than 20,000 items is streamed, and then carries no ETag.',
     headers: ['IfNoneMatch'],
     responses: {
       200: {
-        description: 'The items (a bare array), or a page of them when `limit` is given.',
+        description: 'The items (a bare array), or a page of them when `page_size` or `limit` is given.',
         body: oneOf(Type.Array(ref('Item')), ref('ItemPage')),
         headers: { ETag: false },
       },
@@ -451,10 +457,10 @@ type Json = Record<string, unknown>;
 const responseHeader = (name: HeaderName, required = HEADERS[name].required) =>
   required === HEADERS[name].required ? { $ref: `#/components/headers/${name}` } : { ...HEADERS[name], required };
 
-/** Every answer has X-Request-Id; API answers also Allow (set before all but the token check) and the rate limit's. */
+/** Every answer has X-Request-Id; API answers also Allow and the rate limit's. */
 function responseHeaders(doc: OperationDoc, status: number, answer: Answer): Json {
   const headers: Json = { 'X-Request-Id': responseHeader('X-Request-Id') };
-  if (doc.resource !== 'health' && status !== 401) {
+  if (doc.resource !== 'health') {
     headers.Allow = responseHeader(ALLOW[doc.resource]);
     for (const name of RATE_LIMIT_HEADERS) headers[name] = responseHeader(name);
   }

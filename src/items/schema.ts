@@ -27,7 +27,7 @@ export type Item = Static<typeof Item>;
 
 export const ItemList = Type.Array(Item);
 
-/** DRF's LimitOffsetPagination envelope, answered when `?limit=` is given. */
+/** The envelope of DRF's paginations, answered when `?page_size=` or `?limit=` is given. */
 export const ItemPage = Type.Object({
   count: Type.Integer({ minimum: 0 }),
   next: Type.Union([Type.String({ format: 'uri' }), Type.Null()]),
@@ -80,7 +80,9 @@ export const ItemListQuery = Type.Object({
   ),
   search: Type.Optional(
     Type.String({
-      description: 'Words that must all occur in the product, case-insensitively (split on spaces and commas).',
+      description:
+        'Words that must all occur in the product, case-insensitively (split on spaces and commas; a quoted phrase ' +
+        'is one word). At most 10 distinct words: more is a 400.',
     }),
   ),
   price_min: Type.Optional(filterInteger('Lowest price, inclusive.')),
@@ -101,7 +103,25 @@ export const ItemListQuery = Type.Object({
   offset: Type.Optional(
     lenientInteger(0, 'With limit: how many items to skip. Any value that is not a whole number counts as 0.'),
   ),
-  format: Type.Optional(Type.Literal('json', { description: 'DRF’s format override; any other value is a 404.' })),
+  page_size: Type.Optional(
+    lenientInteger(
+      1,
+      'A positive integer turns DRF’s page-number pagination on (it wins over `limit`): the page envelope with at ' +
+        'most this many items (capped by PAGE_MAX_LIMIT). Any other value is ignored: the bare list.',
+    ),
+  ),
+  page: Type.Optional(
+    Type.Union([Type.Integer({ minimum: 1 }), Type.Literal('last')], {
+      description:
+        'With page_size: the page, from 1 (the default) or `last`. `0`, a non-number or a page past the end is ' +
+        '404 `{"detail": "Invalid page."}`; without page_size it is ignored.',
+    }),
+  ),
+  format: Type.Optional(
+    Type.Union([Type.Literal('json'), Type.Literal('api')], {
+      description: 'DRF’s format override: `json`, or `api` (the browsable API’s name), both JSON; any other value is a 404.',
+    }),
+  ),
 });
 
 /** What every /api URL reads of the query string: DRF's format override. */
