@@ -56,7 +56,10 @@ const SCHEMAS: Record<string, TSchema> = {
   Item,
   ItemPage: Type.Object(
     { ...ItemPage.properties, results: Type.Array(ref('Item')) },
-    { additionalProperties: false, description: 'A page of the list: the envelope of DRF’s paginations (page_size, or limit and offset).' },
+    {
+      additionalProperties: false,
+      description: 'A page of the list: the envelope of DRF’s paginations (page_size, or limit and offset).',
+    },
   ),
   ItemInput,
   ItemPatch,
@@ -458,7 +461,7 @@ const responseHeader = (name: HeaderName, required = HEADERS[name].required) =>
   required === HEADERS[name].required ? { $ref: `#/components/headers/${name}` } : { ...HEADERS[name], required };
 
 /** Every answer has X-Request-Id; API answers also Allow and the rate limit's. */
-function responseHeaders(doc: OperationDoc, status: number, answer: Answer): Json {
+function responseHeaders(doc: OperationDoc, answer: Answer): Json {
   const headers: Json = { 'X-Request-Id': responseHeader('X-Request-Id') };
   if (doc.resource !== 'health') {
     headers.Allow = responseHeader(ALLOW[doc.resource]);
@@ -470,10 +473,10 @@ function responseHeaders(doc: OperationDoc, status: number, answer: Answer): Jso
   return headers;
 }
 
-function response(doc: OperationDoc, status: number, answer: Answer): Json {
+function response(doc: OperationDoc, answer: Answer): Json {
   return {
     description: answer.description,
-    headers: responseHeaders(doc, status, answer),
+    headers: responseHeaders(doc, answer),
     ...(answer.body ? { content: { [answer.mediaType ?? 'application/json']: { schema: answer.body } } } : {}),
   };
 }
@@ -502,7 +505,7 @@ function operation(doc: OperationDoc, generated: Json): Json {
       : {}),
     ...(doc.write ? { security: WRITE_SECURITY } : {}),
     responses: Object.fromEntries(
-      Object.entries(doc.responses).map(([status, answer]) => [status, response(doc, Number(status), answer)]),
+      Object.entries(doc.responses).map(([status, answer]) => [status, response(doc, answer)]),
     ),
   };
 }

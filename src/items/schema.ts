@@ -119,7 +119,8 @@ export const ItemListQuery = Type.Object({
   ),
   format: Type.Optional(
     Type.Union([Type.Literal('json'), Type.Literal('api')], {
-      description: 'DRF’s format override: `json`, or `api` (the browsable API’s name), both JSON; any other value is a 404.',
+      description:
+        'DRF’s format override: `json`, or `api` (the browsable API’s name), both JSON; any other value is a 404.',
     }),
   ),
 });
