@@ -1,6 +1,6 @@
 import { createServer, type ServerResponse } from 'node:http';
 import pg from 'pg';
-import { searchForm } from '../src/db/search-form.js';
+import { searchForm } from '../src/items/fields.js';
 import {
   DETAIL,
   fields,

@@ -14,8 +14,8 @@ import openapiTS from 'openapi-typescript';
 import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { openDatabase } from '../src/db/database.js';
-import { migrateToLatest } from '../src/db/migrate.js';
 import { createLogger } from '../src/logging/logger.js';
+import { migrate } from '../src/migrations.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const clientDir = join(root, 'client');
@@ -27,7 +27,7 @@ export async function servedSchema(): Promise<Record<string, unknown>> {
     const config = loadConfig({ DATABASE_URL: `sqlite:${join(dir, 'db.sqlite3')}`, LOG_FILE: '', LOG_LEVEL: 'silent' });
     const log = createLogger(config);
     const database = await openDatabase(config.database);
-    await migrateToLatest(database);
+    await migrate(database);
     const app = await buildApp(config, { database, log });
     try {
       const response = await app.inject({ method: 'GET', url: '/api/schema/' });

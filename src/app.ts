@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Config, TrustProxy } from './config.js';
-import type { Database } from './db/database.js';
+import { type Database, isDatabaseUnavailable } from './db/database.js';
 import { healthRoutes } from './health.js';
 import { createFrameworkErrorHandler } from './http/bad-url.js';
 import { addRawBodies } from './http/body.js';
@@ -9,12 +9,12 @@ import { createClientErrorHandler } from './http/client-errors.js';
 import { addCors } from './http/cors.js';
 import { addErrorHandler } from './http/error-handler.js';
 import { addJsonContentType, compileSerializer } from './http/json.js';
-import { addNotFoundHandler } from './http/not-found.js';
 import { addRateLimit, RawRequestBudget } from './http/rate-limit.js';
+import { addApiResources, addNotFoundHandler, ResourceTable } from './http/resources.js';
 import { addSecurityHeaders } from './http/security-headers.js';
 import { addWriteProtection } from './http/write-protection.js';
-import { itemRoutes } from './items/routes.js';
-import { createItemStore } from './items/store.js';
+import type { FieldTable } from './items/fields.js';
+import { itemsContext, itemsFeature } from './items/index.js';
 import type { AppLogger } from './logging/logger.js';
 import { RequestLog } from './logging/request-log.js';
 import { addMetrics } from './metrics.js';
@@ -25,6 +25,8 @@ export interface AppDeps {
   database: Database;
   /** The logger and its direct line writer (logging/logger.ts). */
   log: AppLogger;
+  /** The item's fields: the declared ones (items/fields.ts) unless a test gives others. */
+  fields?: FieldTable;
 }
 
 const REQUEST_ID = /^[\w.:@/+=-]{1,200}$/;
@@ -40,10 +42,11 @@ const trustProxyOf = (trust: TrustProxy) =>
   typeof trust === 'number' ? (_address: string, hop: number) => hop < trust : trust;
 
 /** One Fastify instance: HTTP behaviour of the contract first, then the features. */
-export async function buildApp(config: Config, { database, log }: AppDeps): Promise<FastifyInstance> {
+export async function buildApp(config: Config, { database, log, fields }: AppDeps): Promise<FastifyInstance> {
   const { logger } = log;
   const requestLog = new RequestLog(log);
   const rawBudget = new RawRequestBudget();
+  const resources = new ResourceTable();
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     logController: requestLog,
@@ -57,7 +60,7 @@ export async function buildApp(config: Config, { database, log }: AppDeps): Prom
     // would be cut up to 30 s late.
     http: { headersTimeout: config.headersTimeoutMs, connectionsCheckingInterval: TIMEOUT_CHECK_MS },
     trustProxy: trustProxyOf(config.trustProxy),
-    clientErrorHandler: createClientErrorHandler(logger, rawBudget),
+    clientErrorHandler: createClientErrorHandler(logger, rawBudget, resources),
     frameworkErrors: createFrameworkErrorHandler(requestLog),
     // Query strings as Django reads them: `+` is a space and the last of repeated keys wins.
     // A path parameter as long as a URL can be: an item id of any length is a 404, as Django answers
@@ -68,10 +71,12 @@ export async function buildApp(config: Config, { database, log }: AppDeps): Prom
     },
   });
 
-  // Bodies arrive as raw bytes; the API parses them itself after the item lookup (http/body.ts).
-  // Validation is DRF's (items/validation.ts, with the limits of items/schema.ts); the schemas on
-  // routes serialize responses and document the API.
+  // Requests are read by DRF's rules, which no schema validator expresses: a body is parsed after
+  // the item lookup (http/body.ts) and validated with DRF's messages (items/validation.ts), an id
+  // that is not an integer is a 404, `?limit=abc` is no limit rather than an error. So Fastify
+  // validates nothing; the route schemas serialize the answers and describe the API.
   app.setValidatorCompiler(() => () => true);
+  addApiResources(app, resources);
   addRawBodies(app);
   app.setSerializerCompiler(compileSerializer);
   addJsonContentType(app);
@@ -80,19 +85,16 @@ export async function buildApp(config: Config, { database, log }: AppDeps): Prom
   // Every request counts against the rate limit, before CORS, authentication or routing decide.
   await addRateLimit(app, config.rateLimitPerMinute, rawBudget);
   await addCors(app, config.corsOrigins);
-  addErrorHandler(app);
+  addErrorHandler(app, isDatabaseUnavailable);
   addNotFoundHandler(app);
   if (config.metricsEnabled) addMetrics(app, database);
   addWriteProtection(app, config.apiToken);
 
   app.addHook('onClose', () => database.close());
-  await addOpenApi(app);
+  const items = itemsContext(database, config, fields);
+  await addOpenApi(app, items.schemas);
   await addWebPage(app, config);
   await app.register(healthRoutes, { db: database.db });
-  await app.register(itemRoutes, {
-    store: createItemStore(database.db, database.kind, database.directRead),
-    idempotencyTtlSeconds: config.idempotencyTtlSeconds,
-    pageMaxLimit: config.pageMaxLimit,
-  });
+  await app.register(itemsFeature, { items });
   return app;
 }

@@ -1,6 +1,6 @@
 import { ConfigError, loadConfig } from './config.js';
 import { openDatabase } from './db/database.js';
-import { migrateToLatest } from './db/migrate.js';
+import { migrate } from './migrations.js';
 import { databaseSetting, startupStep } from './startup.js';
 
 // `npm run migrate` / `node dist/migrate.js`: apply pending migrations and exit (a one-off task).
@@ -10,7 +10,7 @@ try {
   const setting = databaseSetting(config.database);
   const database = await startupStep(setting, () => openDatabase(config.database));
   try {
-    const applied = await startupStep(setting, () => migrateToLatest(database));
+    const applied = await startupStep(setting, () => migrate(database));
     process.stdout.write(applied.length ? `Applied: ${applied.join(', ')}\n` : 'Schema is up to date.\n');
   } finally {
     await database.close();

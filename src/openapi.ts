@@ -4,18 +4,19 @@ import fastifyStatic from '@fastify/static';
 import swagger from '@fastify/swagger';
 import type { FastifyInstance } from 'fastify';
 import { completeDocument, DOCUMENT_INFO } from './items/docs.js';
+import type { ItemSchemas } from './items/schema.js';
 
 /**
  * The OpenAPI 3.1 document at /api/schema/, generated from the routes and the TypeBox schemas
  * they serialize with (items/schema.ts, items/docs.ts), and interactive documentation at
  * /api/docs/. Register before the routes.
  */
-export async function addOpenApi(app: FastifyInstance): Promise<void> {
+export async function addOpenApi(app: FastifyInstance, schemas: ItemSchemas): Promise<void> {
   await app.register(swagger, {
     openapi: { openapi: '3.1.0', info: DOCUMENT_INFO },
     // The routes give their parameters; the rest of each operation is in items/docs.ts.
     transformObject: (generated) =>
-      completeDocument((generated as { openapiObject: Parameters<typeof completeDocument>[0] }).openapiObject),
+      completeDocument((generated as { openapiObject: Parameters<typeof completeDocument>[0] }).openapiObject, schemas),
   });
   app.get('/api/schema/', { schema: { hide: true } }, async () => app.swagger());
   await addDocsPage(app);

@@ -3,8 +3,8 @@ import closeWithGrace from 'close-with-grace';
 import { buildApp } from './app.js';
 import { type Config, ConfigError, loadConfig } from './config.js';
 import { type Database, openDatabase } from './db/database.js';
-import { migrateToLatest } from './db/migrate.js';
 import { createLogger } from './logging/logger.js';
+import { migrate } from './migrations.js';
 import { databaseSetting, listenSetting, StartupFailure, startLine, startupStep } from './startup.js';
 
 // Entry point: read the configuration, migrate, listen; stop gracefully on SIGTERM/SIGINT.
@@ -39,7 +39,7 @@ async function runServer(config: Config): Promise<void> {
     const opened = database;
     const applied =
       config.migrateOnStart && cluster.isPrimary
-        ? await startupStep(databaseSetting(config.database), () => migrateToLatest(opened))
+        ? await startupStep(databaseSetting(config.database), () => migrate(opened))
         : [];
     const app = await buildApp(config, { database, log });
     closeWithGrace({ delay: config.shutdownGraceMs, logger: false }, async ({ signal, err }) => {
@@ -81,7 +81,7 @@ async function runPrimary(config: Config): Promise<void> {
     try {
       const database = await startupStep(databaseSetting(config.database), () => openDatabase(config.database));
       try {
-        await startupStep(databaseSetting(config.database), () => migrateToLatest(database));
+        await startupStep(databaseSetting(config.database), () => migrate(database));
       } finally {
         await database.close();
       }

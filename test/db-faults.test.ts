@@ -3,8 +3,8 @@ import { describe, test } from 'node:test';
 import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { openDatabase } from '../src/db/database.js';
-import { migrateToLatest } from '../src/db/migrate.js';
 import { createLogger } from '../src/logging/logger.js';
+import { migrate } from '../src/migrations.js';
 import { freshDatabase, postgresAvailable } from './helpers/backends.js';
 import { call } from './helpers/build.js';
 import { startTcpProxy } from './helpers/tcp-proxy.js';
@@ -19,7 +19,7 @@ async function appBehindProxy(t: import('node:test').TestContext) {
   const database = await freshDatabase(t, 'postgres');
   if (database.kind !== 'postgres') throw new Error('unreachable');
   const direct = await openDatabase(database);
-  await migrateToLatest(direct);
+  await migrate(direct);
   await direct.close();
 
   const target = new URL(database.url);

@@ -9,6 +9,8 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import openapiTS from 'openapi-typescript';
 import { createPricebookClient, type PricebookClient } from '../client/index.js';
 import { completeDocument } from '../src/items/docs.js';
+import { ITEM_FIELDS } from '../src/items/fields.js';
+import { itemSchemas } from '../src/items/schema.js';
 import { backends } from './helpers/backends.js';
 import { build, call } from './helpers/build.js';
 import { type SendOptions, seed, send } from './helpers/http.js';
@@ -109,6 +111,8 @@ const OPERATIONS: Record<string, Record<string, { id: string; tag: string; heade
   '/healthz': { get: { id: 'checkLiveness', tag: 'health', headers: [], answers: [200] } },
   '/readyz': { get: { id: 'checkReadiness', tag: 'health', headers: [], answers: [200, 503] } },
 };
+
+const SCHEMAS = itemSchemas(ITEM_FIELDS);
 
 const LIST_PARAMETERS = [
   'product',
@@ -326,14 +330,17 @@ describe('OpenAPI document', () => {
   test('a route without documentation, or documentation without its route, stops the document', () => {
     const generated = (paths: Record<string, Record<string, Json>>) => ({ openapi: '3.1.0', paths });
     assert.throws(
-      () => completeDocument(generated({ '/api/things/': { get: { responses: {} } } })),
+      () => completeDocument(generated({ '/api/things/': { get: { responses: {} } } }), SCHEMAS),
       /GET \/api\/things has a route but no entry in OPERATIONS/,
     );
     assert.throws(
-      () => completeDocument(generated({ '/api/items/': { post: { responses: { 200: {} } } } })),
+      () => completeDocument(generated({ '/api/items/': { post: { responses: { 200: {} } } } }), SCHEMAS),
       /POST \/api\/items declares undocumented 200/,
     );
-    assert.throws(() => completeDocument(generated({})), /no route for GET \/api, OPTIONS \/api, GET \/api\/items/);
+    assert.throws(
+      () => completeDocument(generated({}), SCHEMAS),
+      /no route for GET \/api, OPTIONS \/api, GET \/api\/items/,
+    );
   });
 
   test('the committed client/openapi.json and client/schema.d.ts match the served document', async (t) => {

@@ -1,80 +1,65 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { type Generated, Kysely, PostgresDialect, type PostgresPool, type PostgresPoolClient } from 'kysely';
+import {
+  type CompiledQuery,
+  Kysely,
+  PostgresDialect,
+  type PostgresPool,
+  type PostgresPoolClient,
+  type QueryResult,
+} from 'kysely';
 import type pg from 'pg';
 import type { DatabaseConfig } from '../config.js';
 import { GroupCommitSqliteDialect } from './sqlite-driver.js';
 
-export interface ItemsTable {
-  id: Generated<number>;
-  product: string;
-  price: number;
-  /** Incremented on every write; the ETag of an item derives from it. */
-  version: Generated<number>;
-  /** The product lower-cased (full Unicode), for ?search=. */
-  product_search: string;
-}
-
-export interface IdempotencyKeysTable {
-  key: string;
-  request_hash: string;
-  status_code: number;
-  response_body: string;
-  /** Milliseconds since the epoch. */
-  created_at: number;
-}
-
-export interface Tables {
-  items: ItemsTable;
-  idempotency_keys: IdempotencyKeysTable;
-}
-
-export type Db = Kysely<Tables>;
+/** Kysely over the database; each feature types it with its own tables. */
+export type Db = Kysely<unknown>;
 
 export type DatabaseKind = DatabaseConfig['kind'];
 
 export interface Database {
   db: Db;
   kind: DatabaseKind;
+  /**
+   * Runs a compiled query the quickest way the driver knows, past Kysely's executor (a connection
+   * provider and several promises per query cost more than a point lookup): on SQLite a read at
+   * once and a write in the group commit, on PostgreSQL one pooled query with its deadline.
+   */
+  run<R>(query: CompiledQuery): Promise<QueryResult<R>>;
+  /**
+   * A value that changes whenever the data may have changed, by any write from any process;
+   * undefined when the database offers no cheap one (answers are then never cached).
+   */
+  changeToken(): Promise<string | undefined>;
   /** Connections of the pool (SQLite: the one connection). */
   poolStats(): { total: number; idle: number; waiting: number };
   close(): Promise<void>;
-  /**
-   * Runs compiled SQL that only reads, past Kysely's executor (a connection provider and several
-   * promises per query, more than a point lookup costs). Undefined when the statement must go
-   * through Kysely: it writes, or (SQLite) a transaction holds the connection. It skips Kysely
-   * plugins: only for this plugin-free instance.
-   */
-  directRead: DirectRead;
 }
-
-/** Rows at once (SQLite), rows later (PostgreSQL), or undefined: use Kysely instead. */
-export type DirectRead = (sql: string, parameters: readonly unknown[]) => unknown[] | Promise<unknown[]> | undefined;
-
-const SELECT = /^\s*select\b/i;
 
 export async function openDatabase(config: DatabaseConfig): Promise<Database> {
   if (config.kind === 'sqlite') {
     const dialect = sqliteDialect(config.path);
-    const db = new Kysely<Tables>({ dialect });
+    const db = new Kysely<unknown>({ dialect });
     return {
       db,
       kind: 'sqlite',
+      run: (query) => dialect.run(query),
+      changeToken: () => dialect.changeToken(),
       poolStats: () => ({ total: 1, idle: 1, waiting: 0 }),
       close: () => db.destroy(),
-      directRead: (sql, parameters) => dialect.readNow(sql, parameters),
     };
   }
   // Loaded only for PostgreSQL: initialising pg costs tens of milliseconds of a SQLite cold start.
   const { default: pgModule } = await import('pg');
   const pool = postgresPool(pgModule, config);
   const guarded = withQueryDeadline(pool, config.statementTimeoutMs);
-  const db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool: guarded }) });
+  const db = new Kysely<unknown>({ dialect: new PostgresDialect({ pool: guarded }) });
   return {
     db,
     kind: 'postgres',
-    directRead: (sql, parameters) => (SELECT.test(sql) ? queryOnce(guarded, sql, parameters) : undefined),
+    run: (query) => queryOnce(guarded, query),
+    changeToken: async () => undefined,
     poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     close: () => db.destroy(),
   };
@@ -142,10 +127,11 @@ function withQueryDeadline(pool: pg.Pool, statementTimeoutMs: number): PostgresP
 }
 
 /** One query on a pooled connection, as Kysely's driver runs it (with the deadline). */
-async function queryOnce(pool: PostgresPool, sql: string, parameters: readonly unknown[]): Promise<unknown[]> {
+async function queryOnce<R>(pool: PostgresPool, query: CompiledQuery): Promise<QueryResult<R>> {
   const client = await pool.connect();
   try {
-    return (await client.query(sql, parameters)).rows;
+    const result = await client.query<R>(query.sql, [...query.parameters]);
+    return { rows: result.rows, numAffectedRows: result.rowCount === null ? undefined : BigInt(result.rowCount) };
   } finally {
     client.release();
   }

@@ -2,7 +2,7 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { RequestLog } from '../logging/request-log.js';
 import { notFound } from './errors.js';
 import { sendNotFoundPage } from './not-found.js';
-import { findResource, pathOf, setApiHeaders } from './resources.js';
+import { pathOf, setApiHeaders } from './resources.js';
 import { setSecurityHeaders } from './security-headers.js';
 
 /**
@@ -20,7 +20,7 @@ export const createFrameworkErrorHandler =
 function answer(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
   setSecurityHeaders(request, reply);
   if (error.code !== 'FST_ERR_BAD_URL') return reply.send(error);
-  const resource = findResource(pathOf(request.url));
+  const resource = request.server.apiResources.find(pathOf(request.url));
   if (!resource) return sendNotFoundPage(reply);
   const { statusCode, body } = notFound();
   return setApiHeaders(reply, resource).code(statusCode).type('application/json').send(JSON.stringify(body));

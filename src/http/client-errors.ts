@@ -4,7 +4,7 @@ import { loggedPath } from '../logging/request-log.js';
 import { REASON } from './errors.js';
 import { NOT_FOUND_HTML } from './not-found.js';
 import type { RawRequestBudget } from './rate-limit.js';
-import { findResource, pathOf } from './resources.js';
+import { pathOf, type ResourceTable } from './resources.js';
 import { securityHeaderLines } from './security-headers.js';
 
 const HTML = 'text/html; charset=utf-8';
@@ -17,7 +17,7 @@ const HTML = 'text/html; charset=utf-8';
  * - headers larger than Node accepts: 431;
  * - anything else that is not HTTP: 400.
  */
-export function createClientErrorHandler(logger: Logger, budget: RawRequestBudget) {
+export function createClientErrorHandler(logger: Logger, budget: RawRequestBudget, resources: ResourceTable) {
   return (error: Error, socket: Socket): void => {
     if (!socket.writable) {
       socket.destroy();
@@ -37,7 +37,7 @@ export function createClientErrorHandler(logger: Logger, budget: RawRequestBudge
       socket.end(rawResponse(400, 'Bad Request', HTML, '<h1>Bad Request (400)</h1>'));
       return;
     }
-    void answerUnknownMethod(logger, budget, socket, method, url);
+    void answerUnknownMethod(logger, budget, socket, method, url, resources);
   };
 }
 
@@ -47,10 +47,11 @@ async function answerUnknownMethod(
   socket: Socket,
   method: string,
   url: string,
+  resources: ResourceTable,
 ): Promise<void> {
   const path = loggedPath(url);
   logger.info({ method }, `[REQUEST] ${method} ${path}`);
-  const resource = findResource(pathOf(url));
+  const resource = resources.find(pathOf(url));
   const retryAfter = await budget.overLimit(socket.remoteAddress ?? '');
   let status: number;
   let response: string;

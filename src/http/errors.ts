@@ -13,7 +13,6 @@ export const detail = (statusCode: number, message: string, headers?: Record<str
   new ApiError(statusCode, { detail: message }, headers);
 
 export const notFound = () => detail(404, 'Not found.');
-export const noItem = () => detail(404, 'No Item matches the given query.');
 export const methodNotAllowed = (method: string, allow: string) =>
   detail(405, `Method "${method}" not allowed.`, { allow });
 export const notAcceptable = () => detail(406, 'Could not satisfy the request Accept header.');

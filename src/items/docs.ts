@@ -1,18 +1,6 @@
 import { type TSchema, Type } from 'typebox';
 import { PARSED_MEDIA_TYPES } from '../http/body.js';
-import {
-  Detail,
-  FieldErrors,
-  FilterErrors,
-  FormatQuery,
-  Item,
-  ItemInput,
-  ItemListQuery,
-  ItemPage,
-  ItemParams,
-  ItemPatch,
-  ItemQuery,
-} from './schema.js';
+import { Detail, FilterErrors, FormatQuery, ItemListQuery, ItemParams, ItemQuery, type ItemSchemas } from './schema.js';
 
 // What the OpenAPI document says of each operation. The routes carry their query and path
 // parameters (`docs`, below), which @fastify/swagger turns into the document's parameters;
@@ -52,7 +40,13 @@ const FieldMetadata = Type.Object(
 );
 
 /** Each schema in components.schemas, referenced with $ref wherever it is used. */
-const SCHEMAS: Record<string, TSchema> = {
+const componentSchemas = ({
+  Item,
+  ItemPage,
+  ItemInput,
+  ItemPatch,
+  FieldErrors,
+}: ItemSchemas): Record<string, TSchema> => ({
   Item,
   ItemPage: Type.Object(
     { ...ItemPage.properties, results: Type.Array(ref('Item')) },
@@ -90,7 +84,7 @@ const SCHEMAS: Record<string, TSchema> = {
     { additionalProperties: false, description: 'DRF’s SimpleMetadata: what the URL renders, parses and accepts.' },
   ),
   Readiness: Type.Object({ status: Type.Literal('ready') }, { additionalProperties: false }),
-};
+});
 
 // --- Headers --------------------------------------------------------------------------------
 
@@ -518,7 +512,10 @@ const documentedPath = (path: string) => (path.length > 1 ? path.replace(/\/$/, 
  * OPERATIONS. Every route must be documented there and every entry there must have a route, and
  * each status a route declares a response schema for must be among its documented answers.
  */
-export function completeDocument(generated: Json & { paths: Record<string, Record<string, Json>> }): Json {
+export function completeDocument(
+  generated: Json & { paths: Record<string, Record<string, Json>> },
+  schemas: ItemSchemas,
+): Json {
   const paths: Record<string, Json> = {};
   const documented = new Set<string>();
   for (const [url, item] of Object.entries(generated.paths)) {
@@ -543,6 +540,11 @@ export function completeDocument(generated: Json & { paths: Record<string, Recor
     servers: [{ url: '/', description: 'The server that serves this document.' }],
     tags: TAGS,
     paths,
-    components: { schemas: SCHEMAS, headers: HEADERS, parameters: PARAMETERS, securitySchemes: SECURITY_SCHEMES },
+    components: {
+      schemas: componentSchemas(schemas),
+      headers: HEADERS,
+      parameters: PARAMETERS,
+      securitySchemes: SECURITY_SCHEMES,
+    },
   };
 }

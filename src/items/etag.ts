@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { detail } from '../http/errors.js';
-import type { ItemRecord } from './store.js';
+import { preconditionFailed } from './errors.js';
+import type { ItemRecord } from './repository/tables.js';
 
 // Conditional requests. An item's ETag comes from its id and its version (bumped by every write,
 // stored in the database); a list's from a hash of the body. Both are strong validators.
@@ -22,12 +22,12 @@ export function isNotModified(ifNoneMatch: string | undefined, etag: string): bo
  * If-Match on a write: the version the client read, or undefined when it sent no condition.
  * Throws 412 when the item has changed since (strong comparison).
  */
-export function expectedVersion(ifMatch: string | undefined, item: ItemRecord): number | undefined {
+export function expectedVersion(
+  ifMatch: string | undefined,
+  item: Pick<ItemRecord, 'id' | 'version'>,
+): number | undefined {
   if (ifMatch === undefined) return undefined;
   const tags = tagsOf(ifMatch);
   if (tags.includes('*') || tags.includes(itemEtag(item))) return item.version;
   throw preconditionFailed();
 }
-
-export const preconditionFailed = () =>
-  detail(412, 'The item has changed since it was read: its ETag no longer matches If-Match.');

@@ -3,7 +3,8 @@ import { setImmediate } from 'node:timers/promises';
 import type { FastifyBaseLogger, FastifyReply } from 'fastify';
 import { detail } from '../http/errors.js';
 import { itemEtag } from './etag.js';
-import type { ItemStore, StoredResponse } from './store.js';
+import { deleteResponsesBefore, type StoredResponse } from './repository/idempotency.js';
+import type { ItemStore } from './repository/items.js';
 
 // Idempotent creates: a POST with an Idempotency-Key is answered once; a retry with the same key
 // and the same body gets that first answer again (from the database, so on any replica).
@@ -50,7 +51,7 @@ export function sweepExpiredKeys(store: ItemStore, ttlMs: number, log: FastifyBa
   const sweep = async () => {
     try {
       const before = Date.now() - ttlMs;
-      while ((await store.deleteResponsesBefore(before, SWEEP_BATCH)) === SWEEP_BATCH) await setImmediate();
+      while ((await deleteResponsesBefore(store, before, SWEEP_BATCH)) === SWEEP_BATCH) await setImmediate();
     } catch (error) {
       log.warn({ err_message: (error as Error).message }, 'Could not delete expired idempotency keys; will retry');
     }

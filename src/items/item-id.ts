@@ -1,5 +1,6 @@
-import { noItem, notFound } from '../http/errors.js';
+import { notFound } from '../http/errors.js';
 import { pythonInt } from '../http/text.js';
+import { noItem } from './errors.js';
 
 /**
  * The `{id}` segment, looked up by integer value as Django does: `abc` is "Not found.", while an

@@ -1,29 +1,34 @@
 import { Readable } from 'node:stream';
 import { setImmediate } from 'node:timers/promises';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { type ItemsContext, originOf, queryOf } from './context.js';
 import { bodyEtag, isNotModified } from './etag.js';
 import { createListCache, type RenderedList } from './list-cache.js';
 import { paginationOf, windowOf } from './pagination.js';
-import { filterOf, type ItemQuery, orderOf } from './query.js';
-import { renderItem, renderList, renderPage } from './render.js';
-import type { ItemFilter, ItemOrder, ItemRecord, ItemStore } from './store.js';
+import { filterOf, orderOf } from './query.js';
+import type { ItemFilter, ItemOrder } from './repository/filters.js';
+import { countItems, listItems, listItemsInChunks } from './repository/items.js';
+import type { ItemRecord } from './repository/tables.js';
 
 // GET /api/items/: the bare array (contract), or a page with ?limit= or ?page_size= (pagination.ts).
+// The bare list is cached per state of the database (its change token: any write, by any process,
+// gives a new one), so reading an unchanged list costs a look-up, not a query and a render.
 
 /** A list longer than this is streamed out, a smaller chunk at a time (bounded memory). */
 const LIST_CHUNK = 20_000;
 const STREAM_CHUNK = 2_000;
 
-export function createListHandler(store: ItemStore, pageMaxLimit: number, originOf: (r: FastifyRequest) => string) {
+export function createListHandler(items: ItemsContext) {
+  const { store, render } = items;
   const cache = createListCache();
 
   /** The whole list, rendered; a stream when it is longer than one chunk (never whole in memory). */
   const readAll = async (filter: ItemFilter, order: ItemOrder): Promise<RenderedList | Readable> => {
-    const chunks = store.listInChunks(filter, order, LIST_CHUNK, STREAM_CHUNK);
+    const chunks = listItemsInChunks(store, filter, order, LIST_CHUNK, STREAM_CHUNK);
     const first = await chunks.next();
     const rows = first.done ? [] : first.value;
-    if (rows.length === LIST_CHUNK) return Readable.from(jsonArray(rows, chunks));
-    const body = renderList(rows);
+    if (rows.length === LIST_CHUNK) return Readable.from(jsonArray(rows, chunks, render.item));
+    const body = render.list(rows);
     return { body, etag: bodyEtag(body) };
   };
 
@@ -34,19 +39,19 @@ export function createListHandler(store: ItemStore, pageMaxLimit: number, origin
   };
 
   return async (request: FastifyRequest, reply: FastifyReply) => {
-    const query = request.query as ItemQuery;
+    const query = queryOf(request);
     const filter = filterOf(query);
-    const order = orderOf(query);
-    const pagination = paginationOf(query, pageMaxLimit);
+    const order = orderOf(query, items.orderable);
+    const pagination = paginationOf(query, items.pageMaxLimit);
     if (pagination) {
-      const count = await store.count(filter);
+      const count = await countItems(store, filter);
       const window = windowOf(pagination, count);
-      const results = await store.list(filter, order, window);
-      const body = renderPage({ count, ...window.links(new URL(request.url, originOf(request))), results });
+      const results = await listItems(store, filter, order, window);
+      const body = render.page({ count, ...window.links(new URL(request.url, originOf(request))), results });
       return send(request, reply, { body, etag: bodyEtag(body) });
     }
     const key = JSON.stringify([filter, order]);
-    const token = await store.changeToken();
+    const token = await store.database.changeToken();
     const cached = token === undefined ? undefined : cache.get(key, token);
     if (cached) return send(request, reply, cached);
     const list = await readAll(filter, order);
@@ -61,7 +66,11 @@ export function createListHandler(store: ItemStore, pageMaxLimit: number, origin
  * socket that takes every write at once (a fast client) must not let one list hold up every
  * other request until its last row.
  */
-async function* jsonArray(first: ItemRecord[], rest: AsyncIterable<ItemRecord[]>) {
+async function* jsonArray(
+  first: ItemRecord[],
+  rest: AsyncIterable<ItemRecord[]>,
+  renderItem: (item: ItemRecord) => string,
+) {
   let separator = '[';
   const slices = async function* (rows: ItemRecord[]) {
     for (let start = 0; start < rows.length; start += STREAM_CHUNK) {

@@ -1,22 +1,21 @@
 import { PARSED_MEDIA_TYPES } from '../http/body.js';
-import { PRICE_MAX, PRICE_MIN, PRODUCT_MAX_LENGTH } from './schema.js';
+import type { FieldTable } from './fields.js';
 
-// DRF's SimpleMetadata answers to OPTIONS (contract §9).
+// DRF's SimpleMetadata answers to OPTIONS (contract §9), from the field table (fields.ts).
 
 const RENDERS = ['application/json', 'text/html'];
 
-const FIELDS = {
-  id: { type: 'integer', required: false, read_only: true, label: 'ID' },
-  product: { type: 'string', required: true, read_only: false, label: 'Product', max_length: PRODUCT_MAX_LENGTH },
-  price: {
-    type: 'integer',
-    required: true,
-    read_only: false,
-    label: 'Price',
-    min_value: PRICE_MIN,
-    max_value: PRICE_MAX,
-  },
-};
+const ID = { type: 'integer', required: false, read_only: true, label: 'ID' };
+
+/** The fields as DRF describes a serializer's: type, required, read_only, label, then the limits. */
+function fieldsMetadata(fields: FieldTable) {
+  const described: Record<string, unknown> = { id: ID };
+  for (const [name, field] of Object.entries(fields)) {
+    const { type, ...limits } = field.metadata;
+    described[name] = { type, required: true, read_only: false, label: field.label, ...limits };
+  }
+  return described;
+}
 
 const describe = (name: string, description = '') => ({
   name,
@@ -26,7 +25,13 @@ const describe = (name: string, description = '') => ({
 });
 
 export const rootMetadata = describe('Api Root', 'The default basic root view for DefaultRouter');
-export const listMetadata = { ...describe('Item List'), actions: { POST: FIELDS } };
-export const detailMetadata = { ...describe('Item Instance'), actions: { PUT: FIELDS } };
-/** An item URL whose item does not exist: no actions. */
-export const missingDetailMetadata = describe('Item Instance');
+
+/** The metadata of the collection and of an item URL (without actions when the item is missing). */
+export function itemMetadata(fields: FieldTable) {
+  const described = fieldsMetadata(fields);
+  return {
+    list: { ...describe('Item List'), actions: { POST: described } },
+    detail: { ...describe('Item Instance'), actions: { PUT: described } },
+    missingDetail: describe('Item Instance'),
+  };
+}

@@ -1,6 +1,6 @@
 import { ApiError } from '../http/errors.js';
 import { trimWhitespace } from '../http/text.js';
-import type { ItemFilter, ItemOrder } from './store.js';
+import type { ItemFilter, ItemOrder } from './repository/filters.js';
 
 // The list's query parameters, read as DRF and django-filter read them. Unknown parameters are
 // ignored; a bad value of a known one is a 400 in DRF's field-error shape.
@@ -63,20 +63,19 @@ function filterInteger(raw: string): number | { error: string } {
   return value === 0 ? 0 : value;
 }
 
-const ORDERABLE = new Set(['id', 'product', 'price']);
-
 /**
- * OrderingFilter: `price,-id`; unknown fields are dropped, as DRF does, and so is a field named
- * again (the first mention wins: a later one could not change the order). So at most three terms.
+ * OrderingFilter over `orderable` (the id and the declared fields): `price,-id`; unknown fields
+ * are dropped, as DRF does, and so is a field named again (the first mention wins: a later one
+ * could not change the order). So at most one term per field.
  */
-export function orderOf(query: ItemQuery): ItemOrder {
+export function orderOf(query: ItemQuery, orderable: ReadonlySet<string>): ItemOrder {
   if (!query.ordering) return [];
   const order: ItemOrder = [];
   for (const raw of query.ordering.split(',')) {
     const term = raw.trim();
     const field = term.replace(/^-/, '');
-    if (!ORDERABLE.has(field) || order.some((known) => known.field === field)) continue;
-    order.push({ field: field as ItemOrder[number]['field'], descending: term.startsWith('-') });
+    if (!orderable.has(field) || order.some((known) => known.field === field)) continue;
+    order.push({ field, descending: term.startsWith('-') });
   }
   return order;
 }

@@ -1,67 +1,61 @@
-import { type Static, Type } from 'typebox';
-import { WHITESPACE_CLASS } from '../http/text.js';
+import { type TSchema, Type } from 'typebox';
+import type { FieldTable } from './fields.js';
 
-// One schema per shape: it drives the response serializer, the TypeScript types, the OpenAPI
-// document, and (through the limits read in validation.ts) the field rules.
+// The schemas of the item feature. The item's own shapes (answers, requests, the field-error map)
+// derive from a field table (fields.ts); they drive the response serializers, the OpenAPI
+// document and so the typed client. The query strings' and the other errors' shapes follow.
 
-export const PRODUCT_MAX_LENGTH = 20;
-export const PRICE_MIN = 0;
-export const PRICE_MAX = 2147483647;
+const PRICE_MAX = 2147483647;
 
-const price = (description?: string) =>
-  Type.Integer({ minimum: PRICE_MIN, maximum: PRICE_MAX, ...(description ? { description } : {}) });
+const map = (fields: FieldTable, schema: (name: string) => TSchema) =>
+  Object.fromEntries(Object.keys(fields).map((name) => [name, schema(name)]));
 
-export const Item = Type.Object(
-  {
-    id: Type.Integer({ minimum: 1, description: 'Assigned by the server; increasing, never reused.' }),
-    product: Type.String({
-      minLength: 1,
-      maxLength: PRODUCT_MAX_LENGTH,
-      description: 'Trimmed; 1–20 Unicode code points.',
-    }),
-    price: price(),
-  },
-  { additionalProperties: false },
-);
-export type Item = Static<typeof Item>;
+const messages = Type.Array(Type.String(), { minItems: 1 });
 
-export const ItemList = Type.Array(Item);
+const INPUT_NOTE = (fields: FieldTable) =>
+  ` Fields other than ${Object.keys(fields).join(' and ')} are ignored by the server; the typed client rejects them.`;
 
-/** The envelope of DRF's paginations, answered when `?page_size=` or `?limit=` is given. */
-export const ItemPage = Type.Object({
-  count: Type.Integer({ minimum: 0 }),
-  next: Type.Union([Type.String({ format: 'uri' }), Type.Null()]),
-  previous: Type.Union([Type.String({ format: 'uri' }), Type.Null()]),
-  results: ItemList,
-});
+/** The item's shapes for a field table: what the routes serialize and the document describes. */
+export function itemSchemas(fields: FieldTable) {
+  const Item = Type.Object(
+    {
+      id: Type.Integer({ minimum: 1, description: 'Assigned by the server; increasing, never reused.' }),
+      ...map(fields, (name) => (fields[name] as FieldTable[string]).schema),
+    },
+    { additionalProperties: false },
+  );
+  const ItemList = Type.Array(Item);
+  /** The envelope of DRF's paginations, answered when `?page_size=` or `?limit=` is given. */
+  const ItemPage = Type.Object({
+    count: Type.Integer({ minimum: 0 }),
+    next: Type.Union([Type.String({ format: 'uri' }), Type.Null()]),
+    previous: Type.Union([Type.String({ format: 'uri' }), Type.Null()]),
+    results: ItemList,
+  });
+  // What a client sends, in the strict view the document and the typed client take. The server
+  // itself is as lenient as DRF (numbers for text, numeric strings for integers, unknown fields
+  // ignored); the descriptions say so.
+  const input = (name: string) => (fields[name] as FieldTable[string]).input;
+  const ItemInput = Type.Object(map(fields, input), {
+    additionalProperties: false,
+    description: `A new item, or all fields of an existing one.${INPUT_NOTE(fields)}`,
+  });
+  const ItemPatch = Type.Object(
+    map(fields, (name) => Type.Optional(input(name))),
+    {
+      additionalProperties: false,
+      description: `The fields to change; those left out keep their value.${INPUT_NOTE(fields)}`,
+    },
+  );
+  /** DRF's field-error map of an invalid body: every failing field at once. */
+  const FieldErrors = Type.Object(
+    { ...map(fields, () => Type.Optional(messages)), non_field_errors: Type.Optional(messages) },
+    { additionalProperties: false, minProperties: 1 },
+  );
+  return { Item, ItemList, ItemPage, ItemInput, ItemPatch, FieldErrors };
+}
 
-// What a client sends, in the strict view the OpenAPI document and the typed client take: a
-// string product, an integer price, no other field. The server itself is as lenient as DRF
-// (numbers for product, numeric strings for price, unknown fields ignored); the descriptions say so.
-
-/** Some character that is not whitespace (Python's notion, as the server trims): "blank" is a 400. */
-const NOT_BLANK = `[^${WHITESPACE_CLASS}]`;
-const INPUT_PRODUCT = Type.String({
-  minLength: 1,
-  maxLength: PRODUCT_MAX_LENGTH,
-  pattern: NOT_BLANK,
-  description:
-    'Trimmed by the server, then 1–20 Unicode code points; not blank, no NUL character. ' +
-    '(The server also takes a number and stores its text.)',
-});
-const INPUT_PRICE = price('An integer. (The server also takes a string of digits, as DRF does.)');
-const INPUT_NOTE = ' Fields other than product and price are ignored by the server; the typed client rejects them.';
-
-export const ItemInput = Type.Object(
-  { product: INPUT_PRODUCT, price: INPUT_PRICE },
-  { additionalProperties: false, description: `A new item, or all fields of an existing one.${INPUT_NOTE}` },
-);
-export const ItemPatch = Type.Object(
-  { product: Type.Optional(INPUT_PRODUCT), price: Type.Optional(INPUT_PRICE) },
-  { additionalProperties: false, description: `The fields to change; those left out keep their value.${INPUT_NOTE}` },
-);
-
-export type ItemFields = { product: string; price: number };
+export type ItemSchemas = ReturnType<typeof itemSchemas>;
 
 /** A price bound: an integer in the price column's range (PostgreSQL's `integer`), else a 400. */
 const filterInteger = (description: string) =>
@@ -136,14 +130,6 @@ export const ItemParams = Type.Object({
 });
 
 export const Detail = Type.Object({ detail: Type.String() }, { additionalProperties: false });
-
-const messages = Type.Array(Type.String(), { minItems: 1 });
-
-/** DRF's field-error map of an invalid body: every failing field at once. */
-export const FieldErrors = Type.Object(
-  { product: Type.Optional(messages), price: Type.Optional(messages), non_field_errors: Type.Optional(messages) },
-  { additionalProperties: false, minProperties: 1 },
-);
 
 /** The same map for the filters of the query string. */
 export const FilterErrors = Type.Object(

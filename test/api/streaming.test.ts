@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { itemDb } from '../../src/items/repository/tables.js';
 import { backends } from '../helpers/backends.js';
 import { build, call } from '../helpers/build.js';
 
@@ -17,7 +18,7 @@ for (const backend of backends) {
           price: start + i,
           product_search: `s${start + i}`,
         }));
-        await database.db.insertInto('items').values(rows).execute();
+        await itemDb(database).insertInto('items').values(rows).execute();
       }
       const ascending = await call(app, 'GET', '/api/items/');
       assert.equal(ascending.status, 200);
@@ -53,7 +54,7 @@ for (const backend of backends) {
           const n = start + i;
           return { product: `${names[n % names.length]}${n % 13}`, price: (n * 7) % 101, product_search: '' };
         });
-        await database.db.insertInto('items').values(rows).execute();
+        await itemDb(database).insertInto('items').values(rows).execute();
         for (const [i, row] of rows.entries()) all.push({ id: start + i + 1, product: row.product, price: row.price });
       }
       const codePoints = (text: string) => [...text].map((c) => c.codePointAt(0) ?? 0);

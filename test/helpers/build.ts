@@ -5,17 +5,17 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.js';
 import { type Config, loadConfig } from '../../src/config.js';
 import { type Database, openDatabase } from '../../src/db/database.js';
-import { migrateToLatest } from '../../src/db/migrate.js';
-import { createItemStore, type ItemStore } from '../../src/items/store.js';
 import { createLogger } from '../../src/logging/logger.js';
+import { migrate } from '../../src/migrations.js';
 import { type Backend, freshDatabase, tempDir } from './backends.js';
+import { itemsIn, type TestItems } from './items.js';
 import { assertDocumented } from './openapi.js';
 
 export interface Built {
   app: FastifyInstance;
   database: Database;
   /** The store over the same database, to check what the API stored. */
-  store: ItemStore;
+  store: TestItems;
   config: Config;
   /** Lines the app wrote to the console, parsed. */
   consoleLines: () => Array<Record<string, unknown>>;
@@ -40,7 +40,7 @@ export async function build(t: TestContext, backend: Backend, env: Record<string
   const log = createLogger(config, console);
   const { flush } = log;
   const database = await openDatabase(config.database);
-  await migrateToLatest(database);
+  await migrate(database);
   const app = await buildApp(config, { database, log });
   t.after(async () => {
     await app.close();
@@ -49,7 +49,7 @@ export async function build(t: TestContext, backend: Backend, env: Record<string
   return {
     app,
     database,
-    store: createItemStore(database.db, database.kind),
+    store: itemsIn(database),
     config,
     consoleLines: () => lines.map((line) => JSON.parse(line)),
     flushLogs: flush,

@@ -4,7 +4,7 @@ import { request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyInstance } from 'fastify';
-import type { ItemRecord, ItemStore } from '../../src/items/store.js';
+import type { Item as ItemRecord, TestItems } from './items.js';
 import { assertDocumented } from './openapi.js';
 
 // Request and assertion helpers shared by the API tests: raw bodies of any media type, the
@@ -115,13 +115,13 @@ export function expectNotFoundPage(res: Answer): void {
 }
 
 /** The public view of stored rows (without the internal version). */
-export async function rows(store: ItemStore): Promise<Array<{ id: number; product: string; price: number }>> {
+export async function rows(store: TestItems): Promise<Array<{ id: number; product: string; price: number }>> {
   return (await store.list()).map(({ id, product, price }) => ({ id, product, price }));
 }
 
 /** Stores items directly (not through the API), in order; returns them with their ids. */
 export async function seed(
-  store: ItemStore,
+  store: TestItems,
   ...items: Array<{ product: string; price: number }>
 ): Promise<ItemRecord[]> {
   const created: ItemRecord[] = [];

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { Agent } from 'node:http';
 import { test } from 'node:test';
 import { openDatabase } from '../../src/db/database.js';
-import { createItemStore } from '../../src/items/store.js';
 import { backends, databaseUrlOf, freshDatabase } from '../helpers/backends.js';
+import { itemsIn } from '../helpers/items.js';
 import { httpCall } from '../helpers/reliability.js';
 import { type ServerProcess, startServer } from '../helpers/server-process.js';
 
@@ -128,7 +128,7 @@ for (const backend of backends) {
 
     const db = await openDatabase(database);
     t.after(() => db.close());
-    const stored = await createItemStore(db.db, db.kind).list();
+    const stored = await itemsIn(db).list();
     assert.deepEqual(
       listed,
       stored.map(({ id, product, price }) => ({ id, product, price })),

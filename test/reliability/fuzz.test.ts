@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import type { FastifyInstance } from 'fastify';
-import type { ItemRecord, ItemStore } from '../../src/items/store.js';
 import { backends } from '../helpers/backends.js';
 import { build } from '../helpers/build.js';
+import type { Item as ItemRecord, TestItems } from '../helpers/items.js';
 import {
   assertRowsValid,
   contractTrim,
@@ -317,7 +317,7 @@ const publicView = ({ id, product, price }: Row) => ({ id, product, price });
 
 interface Context {
   app: FastifyInstance;
-  store: ItemStore;
+  store: TestItems;
   /** Largest id ever seen: a new item must get a larger one (ids are never reused). */
   maxId: number;
 }
@@ -412,7 +412,7 @@ async function runOne(ctx: Context, request: FuzzRequest, expectation?: (status:
   expectation?.(status, after);
 }
 
-async function stillUp(app: FastifyInstance, store: ItemStore) {
+async function stillUp(app: FastifyInstance, store: TestItems) {
   const health = await app.inject({ method: 'GET', url: '/healthz' });
   assert.equal(health.statusCode, 200);
   assert.equal(health.body, 'OK');

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { request as httpRequest } from 'node:http';
 import { test } from 'node:test';
 import { openDatabase } from '../../src/db/database.js';
-import { createItemStore } from '../../src/items/store.js';
 import { backends, databaseUrlOf, freshDatabase } from '../helpers/backends.js';
+import { itemsIn } from '../helpers/items.js';
 import { type HttpOutcome, httpCall, waitFor } from '../helpers/reliability.js';
 import { startServer } from '../helpers/server-process.js';
 
@@ -175,7 +175,7 @@ for (const backend of backends) {
     // The database holds exactly the answered creates.
     const db = await openDatabase(database);
     t.after(() => db.close());
-    const stored = new Set((await createItemStore(db.db, db.kind).list()).map((row) => row.product));
+    const stored = new Set((await itemsIn(db).list()).map((row) => row.product));
     const answered = new Set(
       [...outcomes].filter(([, o]) => o.kind === 'answer' && o.status === 201).map(([id]) => id),
     );

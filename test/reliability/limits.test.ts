@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { describe, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
+import { itemDb } from '../../src/items/repository/tables.js';
 import { backends } from '../helpers/backends.js';
 import { build, call } from '../helpers/build.js';
 import { listen, rawExchange } from '../helpers/http.js';
@@ -92,7 +93,7 @@ for (const backend of backends) {
         created_at: long,
       }));
       for (let i = 0; i < expired.length; i += 400) {
-        await database.db
+        await itemDb(database)
           .insertInto('idempotency_keys')
           .values(expired.slice(i, i + 400))
           .execute();
@@ -106,8 +107,13 @@ for (const backend of backends) {
       );
       assert.equal(created.status, 201);
       const keys = async (prefix: string) =>
-        (await database.db.selectFrom('idempotency_keys').select('key').where('key', 'like', `${prefix}%`).execute())
-          .length;
+        (
+          await itemDb(database)
+            .selectFrom('idempotency_keys')
+            .select('key')
+            .where('key', 'like', `${prefix}%`)
+            .execute()
+        ).length;
       await waitFor(async () => (await keys('old-')) === 0, 5000, 'the expired keys to be deleted');
       assert.equal(await keys('fresh'), 1, 'a key within its TTL is kept');
       await waitFor(async () => (await keys('fresh')) === 0, 5000, 'the fresh key to expire and go');

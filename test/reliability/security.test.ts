@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { request as httpRequest } from 'node:http';
 import { describe, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
-import type { ItemStore } from '../../src/items/store.js';
 import { backends } from '../helpers/backends.js';
 import { build } from '../helpers/build.js';
 import { expectNotFoundPage } from '../helpers/http.js';
+import type { TestItems } from '../helpers/items.js';
 import { leakIn, logFileLines, percentEncode } from '../helpers/reliability.js';
 
 // Hostile input: SQL metacharacters are data, never SQL; control characters cannot forge a log
@@ -48,7 +48,7 @@ function client(app: FastifyInstance) {
   return { send, assertNoLeaks, bodies };
 }
 
-const publicRows = async (store: ItemStore) =>
+const publicRows = async (store: TestItems) =>
   (await store.list()).map(({ id, product, price }) => ({ id, product, price }));
 
 function expectDetail(answer: Answer, status: number, pattern?: RegExp) {

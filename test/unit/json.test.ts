@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { compileSerializer, escapeLineSeparators } from '../../src/http/json.js';
-import { Item } from '../../src/items/schema.js';
+import { ITEM_FIELDS } from '../../src/items/fields.js';
+import { itemSchemas } from '../../src/items/schema.js';
+
+const { Item } = itemSchemas(ITEM_FIELDS);
 
 describe('JSON writing', () => {
   test('escapeLineSeparators escapes only U+2028 and U+2029', () => {

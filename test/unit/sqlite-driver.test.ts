@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, type TestContext, test } from 'node:test';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely } from 'kysely';
+import { CompiledQuery, Kysely } from 'kysely';
 import { GroupCommitSqliteDialect } from '../../src/db/sqlite-driver.js';
 
 interface Tables {
@@ -33,7 +33,7 @@ function open(t: TestContext) {
   const frameSize = 24 + (sqlite.pragma('page_size', { simple: true }) as number);
   const frames = () => (statSync(`${path}-wal`).size - 32) / frameSize;
   const rows = () => other.prepare('select id, v from t order by id').all();
-  return { db, dialect, frames, rows };
+  return { db, dialect, frames, rows, path };
 }
 
 describe('SQLite group commit driver', () => {
@@ -136,14 +136,21 @@ describe('SQLite group commit driver', () => {
     );
   });
 
-  test('readNow runs a read at once, but never a write, nor while a transaction holds the connection', async (t) => {
-    const { db, dialect, rows } = open(t);
+  test('run() reads at once, writes in the group commit, and waits for a transaction to end', async (t) => {
+    const { db, dialect, frames, rows } = open(t);
     await db.insertInto('t').values({ id: 1, v: 'one' }).execute();
-    assert.deepEqual(dialect.readNow('select v from t where id = ?', [1]), [{ v: 'one' }]);
-    assert.equal(dialect.readNow("insert into t (id, v) values (2, 'two')", []), undefined);
-    assert.equal(dialect.readNow("insert into t (id, v) values (3, 'three') returning id", []), undefined);
-    assert.equal(dialect.readNow("update t set v = 'changed' returning id", []), undefined);
-    assert.deepEqual(rows(), [{ id: 1, v: 'one' }], 'the writes were declined, not run');
+    const read = (id: number) => dialect.run(CompiledQuery.raw('select v from t where id = ?', [id]));
+    assert.deepEqual((await read(1)).rows, [{ v: 'one' }]);
+
+    const before = frames();
+    const writes = await Promise.all([
+      dialect.run(CompiledQuery.raw("insert into t (id, v) values (2, 'two') returning id", [])),
+      dialect.run(CompiledQuery.raw("insert into t (id, v) values (3, 'three')", [])),
+    ]);
+    assert.deepEqual(writes[0].rows, [{ id: 2 }]);
+    assert.equal(writes[1].numAffectedRows, 1n);
+    assert.equal(frames() - before, 1, 'both writes, RETURNING included, shared one commit');
+    assert.equal(rows().length, 3, 'committed before they resolved');
 
     let release = () => {};
     const held = new Promise<void>((resolve) => {
@@ -154,14 +161,32 @@ describe('SQLite group commit driver', () => {
       await held;
     });
     await new Promise((resolve) => setImmediate(resolve));
-    assert.equal(
-      dialect.readNow('select v from t where id = ?', [1]),
-      undefined,
-      'declined: it would see "uncommitted"',
-    );
+    let answered = false;
+    const waiting = read(1).then((result) => {
+      answered = true;
+      return result;
+    });
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(answered, false, 'a read waits: it would see "uncommitted" before the commit');
     release();
     await transaction;
-    assert.deepEqual(dialect.readNow('select v from t where id = ?', [1]), [{ v: 'uncommitted' }]);
+    assert.deepEqual((await waiting).rows, [{ v: 'uncommitted' }]);
+  });
+
+  test('the change token changes with every write run here and every commit by another connection', async (t) => {
+    const { db, dialect, path } = open(t);
+    const first = await dialect.changeToken();
+    assert.equal(await dialect.changeToken(), first, 'nothing written: the same token');
+    await db.insertInto('t').values({ id: 1, v: 'one' }).execute();
+    const afterInsert = await dialect.changeToken();
+    assert.notEqual(afterInsert, first, 'a write through Kysely');
+    await dialect.run(CompiledQuery.raw("update t set v = 'x' where id = 1", []));
+    const afterRun = await dialect.changeToken();
+    assert.notEqual(afterRun, afterInsert, 'a write through run()');
+    const other = new SqliteDatabase(path);
+    other.prepare("insert into t (id, v) values (2, 'other')").run();
+    other.close();
+    assert.notEqual(await dialect.changeToken(), afterRun, 'a commit by another connection (or process)');
   });
 
   test('select queries stream row by row; other statements cannot', async (t) => {

@@ -6,9 +6,9 @@ import type { TestContext } from 'node:test';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import type { DatabaseConfig } from '../../src/config.js';
 import { openDatabase } from '../../src/db/database.js';
-import { migrateToLatest } from '../../src/db/migrate.js';
-import { createItemStore, type ItemStore } from '../../src/items/store.js';
+import { migrate } from '../../src/migrations.js';
 import { type Backend, createPostgresDatabase, databaseUrlOf } from '../helpers/backends.js';
+import { itemsIn, type TestItems } from '../helpers/items.js';
 import { type ServerProcess, startServer } from '../helpers/server-process.js';
 
 // What the browser tests of the page share: Debian's Chromium (never a downloaded one) driven by
@@ -73,7 +73,7 @@ export async function startOn(
   t: TestContext,
   backend: Backend,
   env: Record<string, string> = {},
-  seed?: (store: ItemStore) => Promise<void>,
+  seed?: (store: TestItems) => Promise<void>,
 ) {
   let database: DatabaseConfig;
   if (backend === 'sqlite') {
@@ -94,8 +94,8 @@ export async function startOn(
   if (seed) {
     const opened = await openDatabase(database);
     try {
-      await migrateToLatest(opened);
-      await seed(createItemStore(opened.db, opened.kind));
+      await migrate(opened);
+      await seed(itemsIn(opened));
     } finally {
       await opened.close();
     }
@@ -107,7 +107,7 @@ export async function startOn(
 
 /** Creates `count` items through `store`, `name(i)` and `price(i)`, a batch at a time (ids in batch order). */
 export async function seedItems(
-  store: ItemStore,
+  store: TestItems,
   count: number,
   name: (i: number) => string,
   price: (i: number) => number,

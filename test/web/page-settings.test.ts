@@ -3,6 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import type { BrowserContext, Page } from 'playwright-core';
 import { ConfigError, loadConfig } from '../../src/config.js';
 import { build, call } from '../helpers/build.js';
+import { outsideTheApi } from '../helpers/openapi.js';
 import {
   apiOf,
   errorFor,
@@ -59,19 +60,19 @@ describe('PRICE_CURRENCY and PRICE_MINOR_UNITS', () => {
 
   test('/page-settings.json tells the page, and never the token itself', async (t) => {
     const plain = await build(t, 'sqlite');
-    const answer = await call(plain.app, 'GET', '/page-settings.json');
+    const answer = await outsideTheApi(() => call(plain.app, 'GET', '/page-settings.json'));
     assert.equal(answer.status, 200);
     assert.match(String(answer.headers['content-type']), /^application\/json/);
     assert.equal(answer.headers['cache-control'], 'no-cache');
     assert.deepEqual(answer.json(), { priceCurrency: null, priceMinorUnits: true, writesNeedToken: false });
 
     const configured = await build(t, 'sqlite', { PRICE_CURRENCY: 'JPY', PRICE_MINOR_UNITS: 'no', API_TOKEN: TOKEN });
-    const settings = await call(configured.app, 'GET', '/page-settings.json');
+    const settings = await outsideTheApi(() => call(configured.app, 'GET', '/page-settings.json'));
     assert.deepEqual(settings.json(), { priceCurrency: 'JPY', priceMinorUnits: false, writesNeedToken: true });
     assert.ok(!settings.body.includes(TOKEN));
     // Not part of the API: no token needed, no API headers, absent from the OpenAPI document.
     assert.equal(settings.headers.allow, undefined);
-    const schema = await call(configured.app, 'GET', '/api/schema/');
+    const schema = await outsideTheApi(() => call(configured.app, 'GET', '/api/schema/'));
     assert.ok(!schema.body.includes('page-settings'));
   });
 });

@@ -1,6 +1,6 @@
 import { type Kysely, type Migration, sql } from 'kysely';
-import type { DatabaseKind } from '../database.js';
-import { searchForm } from '../search-form.js';
+import type { DatabaseKind } from '../../db/database.js';
+import { searchForm } from '../fields.js';
 
 // `?search=` is case-insensitive for all of Unicode and must match alike on both databases, but
 // SQLite's lower() and LIKE fold ASCII only. So the application stores the product's search form

@@ -1,12 +1,12 @@
 import type { Migration } from 'kysely';
-import type { DatabaseKind } from '../database.js';
+import type { DatabaseKind } from '../../db/database.js';
 import { createItems } from './001_create_items.js';
 import { createIdempotencyKeys } from './002_create_idempotency_keys.js';
 import { addProductSearch } from './003_add_product_search.js';
 import { addOrderIndexes } from './004_add_order_indexes.js';
 
-/** Every migration, in order. Names are never changed once released. */
-export const migrations = (kind: DatabaseKind): Record<string, Migration> => ({
+/** The feature's migrations, in order. Names are never changed once released. */
+export const itemMigrations = (kind: DatabaseKind): Record<string, Migration> => ({
   '001_create_items': createItems(kind),
   '002_create_idempotency_keys': createIdempotencyKeys(),
   '003_add_product_search': addProductSearch(kind),

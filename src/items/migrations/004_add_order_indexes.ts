@@ -1,5 +1,5 @@
 import { type Migration, sql } from 'kysely';
-import type { DatabaseKind } from '../database.js';
+import type { DatabaseKind } from '../../db/database.js';
 
 // A list ordered by price or product is read in keyset chunks (items/store.ts): each chunk starts
 // after the last row of the one before, in (field, id) order. These indexes let every chunk start

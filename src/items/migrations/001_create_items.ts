@@ -1,5 +1,5 @@
 import { type Migration, sql } from 'kysely';
-import type { DatabaseKind } from '../database.js';
+import type { DatabaseKind } from '../../db/database.js';
 
 // Portable to SQLite and PostgreSQL. The one dialect difference is how ids are generated:
 // SQLite's AUTOINCREMENT and PostgreSQL's identity both never reuse an id after a delete.

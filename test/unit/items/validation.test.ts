@@ -1,11 +1,27 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { ApiError } from '../../src/http/errors.js';
-import { toPrice, toProduct, validateItem } from '../../src/items/validation.js';
+import { ApiError } from '../../../src/http/errors.js';
+import { ITEM_FIELDS } from '../../../src/items/fields.js';
+import { validateFields } from '../../../src/items/validation.js';
+
+// DRF's rules of the declared fields (fields.ts), through the validation every write goes through.
 
 const invalid = (errors: string[]) => ({ errors });
 
-describe('validation', () => {
+/** One field's value as a write reads it: the value, or the field's messages. */
+function field(name: 'product' | 'price', value: unknown): unknown {
+  try {
+    return validateFields(ITEM_FIELDS, { [name]: value }, true)[name];
+  } catch (error) {
+    if (!(error instanceof ApiError)) throw error;
+    return invalid((error.body as Record<string, string[]>)[name] as string[]);
+  }
+}
+const toProduct = (value: unknown) => field('product', value);
+const toPrice = (value: unknown) => field('price', value);
+const validateItem = (data: Record<string, unknown>, partial: boolean) => validateFields(ITEM_FIELDS, data, partial);
+
+describe('validation of the declared fields', () => {
   test('toProduct', () => {
     const cases: Array<[unknown, unknown]> = [
       ['Apple', 'Apple'],

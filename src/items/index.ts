@@ -1,0 +1,18 @@
+import type { FastifyInstance } from 'fastify';
+import type { ItemsContext } from './context.js';
+import { sweepExpiredKeys } from './idempotency.js';
+import { collectionRoutes } from './routes/collection.js';
+import { itemRoutes } from './routes/item.js';
+import { rootRoutes } from './routes/root.js';
+
+// The items feature: /api/, /api/items/ and /api/items/{id}/, over the items repository.
+
+export { type ItemsContext, itemsContext } from './context.js';
+
+export async function itemsFeature(app: FastifyInstance, { items }: { items: ItemsContext }): Promise<void> {
+  rootRoutes(app);
+  collectionRoutes(app, items);
+  itemRoutes(app, items);
+  const stopSweeping = sweepExpiredKeys(items.store, items.idempotencyTtlMs, app.log);
+  app.addHook('onClose', stopSweeping);
+}

@@ -1,0 +1,81 @@
+import { inTransaction } from '../../db/prepared.js';
+import { type ItemStore, insertItem } from './items.js';
+import { type ItemRecord, itemDb } from './tables.js';
+
+// Answers to POSTs made with an Idempotency-Key, kept in the database so that a retry reaching
+// another replica gets the same answer (idempotency.ts has the HTTP side).
+
+export interface StoredResponse {
+  requestHash: string;
+  statusCode: number;
+  body: string;
+}
+
+/** The answer stored under `key`, unless it is older than `ttlMs`. */
+export async function findResponse(store: ItemStore, key: string, ttlMs: number): Promise<StoredResponse | undefined> {
+  const row = await itemDb(store.database)
+    .selectFrom('idempotency_keys')
+    .select(['request_hash', 'status_code', 'response_body', 'created_at'])
+    .where('key', '=', key)
+    .executeTakeFirst();
+  if (!row || row.created_at < Date.now() - ttlMs) return undefined;
+  return { requestHash: row.request_hash, statusCode: row.status_code, body: row.response_body };
+}
+
+const CLAIMED_ELSEWHERE = Symbol('claimed elsewhere');
+
+/**
+ * Creates the item and stores its answer under the idempotency key, in one transaction. When
+ * another request stored an answer under that key first (a concurrent retry, possibly on another
+ * replica), nothing is created and that answer is returned instead.
+ */
+export async function createOnce(
+  store: ItemStore,
+  values: Record<string, unknown>,
+  key: string,
+  requestHash: string,
+  ttlMs: number,
+  render: (item: ItemRecord) => string,
+): Promise<{ item?: ItemRecord; stored: StoredResponse }> {
+  const now = Date.now();
+  const created = await itemDb(store.database)
+    .transaction()
+    .execute(async (trx) => {
+      await trx
+        .deleteFrom('idempotency_keys')
+        .where('key', '=', key)
+        .where('created_at', '<', now - ttlMs)
+        .execute();
+      const item = await insertItem(store, values, inTransaction(trx, store.database.kind));
+      const body = render(item);
+      const claimed = await trx
+        .insertInto('idempotency_keys')
+        .values({ key, request_hash: requestHash, status_code: 201, response_body: body, created_at: now })
+        .onConflict((conflict) => conflict.column('key').doNothing())
+        .returning('key')
+        .executeTakeFirst();
+      // Lost the race: roll the item back.
+      if (!claimed) throw CLAIMED_ELSEWHERE;
+      return { item, stored: { requestHash, statusCode: 201, body } };
+    })
+    .catch((error) => {
+      if (error === CLAIMED_ELSEWHERE) return undefined;
+      throw error;
+    });
+  if (created) return created;
+  const stored = await findResponse(store, key, ttlMs);
+  if (!stored) throw new Error('idempotency key vanished after a conflict');
+  return { stored };
+}
+
+/** Deletes up to `limit` stored answers older than `before` (ms); how many it deleted. */
+export async function deleteResponsesBefore(store: ItemStore, before: number, limit: number): Promise<number> {
+  const db = itemDb(store.database);
+  const result = await db
+    .deleteFrom('idempotency_keys')
+    .where('key', 'in', (eb) =>
+      eb.selectFrom('idempotency_keys').select('key').where('created_at', '<', before).limit(limit),
+    )
+    .executeTakeFirst();
+  return Number(result.numDeletedRows);
+}

@@ -1,0 +1,292 @@
+import { type SqlBool, sql } from 'kysely';
+import type { Database } from '../../db/database.js';
+import { prepared, type QueryRunner } from '../../db/prepared.js';
+import { type FieldTable, type FieldValues, ITEM_FIELDS, searchForm } from '../fields.js';
+import {
+  afterRow,
+  applyFilter,
+  type FilterParams,
+  type FilterShape,
+  filterParams,
+  filterShape,
+  type ItemFilter,
+  type ItemOrder,
+  keysetOrder,
+  orderColumn,
+  searchColumns,
+} from './filters.js';
+import { type ItemRecord, itemDb } from './tables.js';
+
+// Items over Kysely: plain functions, one query layer for SQLite and PostgreSQL. No HTTP here.
+// Every query is prepared (db/prepared.ts): built once per shape, run with its parameters.
+
+/** What a repository function needs: the database and the field table (fields.ts). */
+export interface ItemStore<F extends FieldTable = FieldTable> {
+  database: Database;
+  fields: F;
+  /** The columns of an item, as selected: id, the fields, version. */
+  columns: string[];
+  /** The search-form columns `?search=` compares. */
+  searched: string[];
+}
+
+export function itemStore<F extends FieldTable = typeof ITEM_FIELDS>(database: Database, fields?: F): ItemStore<F> {
+  const table = (fields ?? ITEM_FIELDS) as F;
+  return { database, fields: table, columns: ['id', ...Object.keys(table), 'version'], searched: searchColumns(table) };
+}
+
+/** What a write with a stale expected version gets: nothing changed. */
+export const STALE = Symbol('stale');
+
+type Record_ = ItemRecord<FieldTable>;
+type Values = Record<string, unknown>;
+
+/** The stored columns of some field values: the values, and the search form of each searchable one. */
+function columnValues(store: ItemStore, values: Values): Values {
+  const columns: Values = {};
+  for (const [name, value] of Object.entries(values)) {
+    columns[name] = value;
+    const form = store.fields[name]?.searchForm;
+    if (form) columns[`${name}_search`] = form(value as never);
+  }
+  return columns;
+}
+
+const params = (filter: ItemFilter) => filterParams(filter, searchForm);
+
+// --- Reads ----------------------------------------------------------------------------------
+
+const byId = prepared<
+  { filter: FilterShape; columns: string[]; searched: string[] },
+  FilterParams & { id: number },
+  Record_
+>((db, shape, p) =>
+  applyFilter(
+    itemDb({ db }).selectFrom('items').select(shape.columns).where('id', '=', p.id),
+    shape.filter,
+    p,
+    shape.searched,
+  ),
+);
+
+export async function getItem(store: ItemStore, id: number, filter: ItemFilter = {}): Promise<Record_ | undefined> {
+  const shape = { filter: filterShape(filter), columns: store.columns, searched: store.searched };
+  const { rows } = await byId(store.database, shape, { ...params(filter), id });
+  return rows[0];
+}
+
+interface ListShape {
+  filter: FilterShape;
+  order: ItemOrder;
+  columns: string[];
+  searched: string[];
+  kind: string;
+  /** Chunks: after a row (keyset); pages: an offset. */
+  after: boolean;
+  page: boolean;
+}
+
+type ListParams = FilterParams & { limit: number; offset: number } & Record<`after${number}`, unknown>;
+
+const listQuery = prepared<ListShape & { fields: FieldTable }, ListParams, Record_>((db, shape, p) => {
+  const columns = shape.order.map((key) => orderColumn(key.field, shape.kind, shape.fields));
+  let q = applyFilter(itemDb({ db }).selectFrom('items').select(shape.columns), shape.filter, p, shape.searched);
+  if (shape.after)
+    q = q.where(
+      afterRow(
+        shape.order,
+        columns,
+        shape.order.map((_, i) => p[`after${i}`]),
+      ),
+    );
+  shape.order.forEach((key, i) => {
+    q = q.orderBy(columns[i] as never, key.descending ? 'desc' : 'asc');
+  });
+  q = q.limit(p.limit);
+  return shape.page ? q.offset(p.offset) : q;
+}, keyOfList);
+
+function keyOfList(shape: ListShape): string {
+  // The field table is part of the store, not of the shape: it is the same for a store's lifetime.
+  const { filter, order, columns, searched, kind, after, page } = shape;
+  return JSON.stringify([filter, order, columns, searched, kind, after, page]);
+}
+
+const listShape = (store: ItemStore, filter: ItemFilter, order: ItemOrder, after: boolean, page: boolean) => ({
+  filter: filterShape(filter),
+  order: keysetOrder(order),
+  columns: store.columns,
+  searched: store.searched,
+  kind: store.database.kind,
+  fields: store.fields,
+  after,
+  page,
+});
+
+/** A page of the list (ascending id unless ordered otherwise; id breaks ties). */
+export async function listItems(
+  store: ItemStore,
+  filter: ItemFilter = {},
+  order: ItemOrder = [],
+  window: { limit: number; offset: number } = { limit: Number.MAX_SAFE_INTEGER, offset: 0 },
+): Promise<Record_[]> {
+  const shape = listShape(store, filter, order, false, true);
+  const { rows } = await listQuery(store.database, shape, { ...params(filter), ...window } as ListParams);
+  return rows;
+}
+
+/**
+ * The list in any order, a chunk at a time (keyset on the order's fields and id: each chunk is
+ * its own short query that starts after the last row of the one before, so no connection is
+ * held while a slow client reads a huge list, and memory holds one chunk).
+ */
+export async function* listItemsInChunks(
+  store: ItemStore,
+  filter: ItemFilter,
+  order: ItemOrder,
+  firstChunk: number,
+  nextChunks = firstChunk,
+): AsyncGenerator<Record_[]> {
+  const keys = keysetOrder(order);
+  let after: Record_ | undefined;
+  for (let size = firstChunk; ; size = nextChunks) {
+    const shape = listShape(store, filter, order, after !== undefined, false);
+    const values: ListParams = { ...params(filter), limit: size, offset: 0 } as ListParams;
+    keys.forEach((key, i) => {
+      values[`after${i}`] = after?.[key.field];
+    });
+    const { rows } = await listQuery(store.database, shape, values);
+    if (rows.length > 0) yield rows;
+    if (rows.length < size) return;
+    after = rows.at(-1);
+  }
+}
+
+const countQuery = prepared<{ filter: FilterShape; searched: string[] }, FilterParams, { count: number | bigint }>(
+  (db, shape, p) =>
+    applyFilter(
+      itemDb({ db })
+        .selectFrom('items')
+        .select((eb) => eb.fn.countAll<number | bigint>().as('count')),
+      shape.filter,
+      p,
+      shape.searched,
+    ),
+);
+
+export async function countItems(store: ItemStore, filter: ItemFilter = {}): Promise<number> {
+  const { rows } = await countQuery(
+    store.database,
+    { filter: filterShape(filter), searched: store.searched },
+    params(filter),
+  );
+  return Number(rows[0]?.count ?? 0);
+}
+
+// --- Writes ---------------------------------------------------------------------------------
+
+const insertQuery = prepared<{ names: string[]; columns: string[] }, Values, Record_>((db, shape, p) =>
+  itemDb({ db })
+    .insertInto('items')
+    .values(Object.fromEntries(shape.names.map((name) => [name, p[name]])))
+    .returning(shape.columns),
+);
+
+/** Inserts an item with these field values (validated); in a transaction when a runner is given. */
+export async function insertItem(
+  store: ItemStore,
+  values: Values,
+  runner: QueryRunner = store.database,
+): Promise<Record_> {
+  const row = columnValues(store, values);
+  const { rows } = await insertQuery(runner, { names: Object.keys(row), columns: store.columns }, row);
+  return rows[0] as Record_;
+}
+
+export const createItem = <F extends FieldTable>(store: ItemStore<F>, values: FieldValues<F>) =>
+  insertItem(store, values as Values);
+
+interface WriteShape {
+  filter: FilterShape;
+  searched: string[];
+  conditional: boolean;
+}
+
+/** The conditions of a write: the id, the item URL's filters, and If-Match's version when given. */
+type WriteParams = FilterParams & { id: number; expectedVersion: number };
+
+const updateQuery = prepared<
+  WriteShape & { names: string[]; fields: string[]; columns: string[] },
+  WriteParams & Values,
+  Record_
+>((db, shape, p) => {
+  let q = itemDb({ db })
+    .updateTable('items')
+    .set({ ...Object.fromEntries(shape.names.map((name) => [name, p[name]])), version: sql`version + 1` })
+    .where('id', '=', p.id);
+  q = applyFilter(q as never, shape.filter, p, shape.searched) as unknown as typeof q;
+  if (shape.conditional) q = q.where('version', '=', p.expectedVersion);
+  // Only an update that changes a value writes (and so bumps the version): a PUT of the same
+  // values is no change. Columns are NOT NULL, so `<>` is exact.
+  const differs = shape.fields.map((name) => sql`${sql.ref(name)} <> ${p[name]}`);
+  return q.where(sql<SqlBool>`(${sql.join(differs, sql` or `)})`).returning(shape.columns);
+});
+
+export interface WriteConditions {
+  /** If-Match: the version the client read; the write happens only if the item still has it. */
+  expectedVersion?: number;
+  /** The item URL's filters: an item outside them is as if it did not exist. */
+  filter?: ItemFilter;
+}
+
+/**
+ * Applies the changes (validated field values) if they change something, and bumps the version,
+ * in one statement. Only when it writes nothing is the item read, to tell why: it does not exist
+ * (undefined), it has another version than expected (STALE), or nothing would change (the item).
+ */
+export async function updateItem(
+  store: ItemStore,
+  id: number,
+  changes: Values,
+  { expectedVersion, filter = {} }: WriteConditions = {},
+): Promise<Record_ | typeof STALE | undefined> {
+  const fields = Object.keys(changes).filter((name) => name in store.fields && changes[name] !== undefined);
+  if (fields.length > 0) {
+    const row = columnValues(store, Object.fromEntries(fields.map((name) => [name, changes[name]])));
+    const shape = {
+      filter: filterShape(filter),
+      searched: store.searched,
+      conditional: expectedVersion !== undefined,
+      names: Object.keys(row),
+      fields,
+      columns: store.columns,
+    };
+    const values = { ...params(filter), ...row, id, expectedVersion: expectedVersion ?? 0 };
+    const { rows } = await updateQuery(store.database, shape, values);
+    if (rows[0]) return rows[0];
+  }
+  const item = await getItem(store, id, filter);
+  if (!item) return undefined;
+  return expectedVersion !== undefined && item.version !== expectedVersion ? STALE : item;
+}
+
+const deleteQuery = prepared<WriteShape, WriteParams, never>((db, shape, p) => {
+  let q = itemDb({ db }).deleteFrom('items').where('id', '=', p.id);
+  q = applyFilter(q as never, shape.filter, p, shape.searched) as unknown as typeof q;
+  if (shape.conditional) q = q.where('version', '=', p.expectedVersion);
+  return q;
+});
+
+/** True when deleted; else undefined (no such item) or STALE (another version than expected). */
+export async function deleteItem(
+  store: ItemStore,
+  id: number,
+  { expectedVersion, filter = {} }: WriteConditions = {},
+): Promise<true | typeof STALE | undefined> {
+  const shape = { filter: filterShape(filter), searched: store.searched, conditional: expectedVersion !== undefined };
+  const values = { ...params(filter), id, expectedVersion: expectedVersion ?? 0 };
+  const { numAffectedRows } = await deleteQuery(store.database, shape, values);
+  if ((numAffectedRows ?? 0n) > 0n) return true;
+  if (expectedVersion === undefined) return undefined;
+  return (await getItem(store, id, filter)) ? STALE : undefined;
+}

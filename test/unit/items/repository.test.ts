@@ -1,0 +1,107 @@
+import assert from 'node:assert/strict';
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import { type TestContext, test } from 'node:test';
+import { type KyselyPlugin, sql } from 'kysely';
+import { type Database, openDatabase } from '../../../src/db/database.js';
+import { createItem, getItem, itemStore, listItems, STALE, updateItem } from '../../../src/items/repository/items.js';
+import { migrate } from '../../../src/migrations.js';
+import { backends, freshDatabase, tempDir } from '../../helpers/backends.js';
+
+// The items repository over both databases: queries prepared once per shape and right; writes
+// run in the group commit on SQLite; an update that changes nothing writes nothing.
+
+/** The database with a Kysely that counts how often a query is built. */
+async function counted(t: TestContext, database: Database) {
+  t.after(() => database.close());
+  await migrate(database);
+  const counter = { builds: 0 };
+  const plugin: KyselyPlugin = {
+    transformQuery: (args) => {
+      counter.builds++;
+      return args.node;
+    },
+    transformResult: async (args) => args.result,
+  };
+  return { store: itemStore({ ...database, db: database.db.withPlugin(plugin) }), counter };
+}
+
+for (const backend of backends) {
+  test(`every query is built once per shape, and answers right (${backend})`, async (t) => {
+    const { store, counter } = await counted(t, await openDatabase(await freshDatabase(t, backend)));
+    const twice = async <T>(run: () => Promise<T>): Promise<[T, T]> => {
+      const first = await run();
+      const built = counter.builds;
+      const second = await run();
+      assert.equal(counter.builds, built, 'the second run of a shape builds nothing');
+      return [first, second];
+    };
+    const [a, b] = await twice(() => createItem(store, { product: 'Apple', price: 1 }));
+    assert.deepEqual(
+      [a, b],
+      [
+        { id: 1, product: 'Apple', price: 1, version: 1 },
+        { id: 2, product: 'Apple', price: 1, version: 1 },
+      ],
+    );
+    const [g1, g2] = await twice(() => getItem(store, 2));
+    assert.deepEqual(g1, { id: 2, product: 'Apple', price: 1, version: 1 });
+    assert.deepEqual(g2, g1);
+    assert.equal(await getItem(store, 1, { product: 'Pear' }), undefined);
+    assert.equal((await getItem(store, 1, { product: 'Apple' }))?.id, 1);
+
+    const [u1, u2] = await twice(() => updateItem(store, 1, { price: 5 }));
+    assert.deepEqual(u1, { id: 1, product: 'Apple', price: 5, version: 2 });
+    assert.deepEqual(u2, u1, 'the same value again changes nothing: no new version');
+    assert.equal(
+      await updateItem(store, 1, { price: 6 }, { expectedVersion: 1 }),
+      STALE,
+      'a stale version changes nothing',
+    );
+    assert.deepEqual(await updateItem(store, 1, { product: 'Pear', price: 6 }, { expectedVersion: 2 }), {
+      id: 1,
+      product: 'Pear',
+      price: 6,
+      version: 3,
+    });
+    assert.equal(
+      await updateItem(store, 1, { price: 7 }, { filter: { product: 'Apple' } }),
+      undefined,
+      'outside the filter',
+    );
+    assert.equal(await updateItem(store, 99, { price: 7 }), undefined);
+    const [l1, l2] = await twice(() => listItems(store, { search: ['pe'] }, [{ field: 'price', descending: true }]));
+    assert.deepEqual(
+      l1.map((item) => item.id),
+      [1],
+    );
+    assert.deepEqual(l2, l1);
+  });
+}
+
+// Reads run at once, past Kysely's executor; writes, even those with RETURNING, still go through
+// the group commit: one commit for a turn's writes.
+test('on SQLite, writes made through the repository in one turn share one commit', async (t) => {
+  const path = join(tempDir(t), 'db.sqlite3');
+  const database = await openDatabase({ kind: 'sqlite', path });
+  t.after(() => database.close());
+  await migrate(database);
+  const store = itemStore(database);
+  await createItem(store, { product: 'Warm', price: 1 });
+  const walSize = () => statSync(`${path}-wal`).size;
+  const before = walSize();
+  const created = await Promise.all(
+    Array.from({ length: 10 }, (_, i) => createItem(store, { product: 'Pear', price: i })),
+  );
+  const updated = await Promise.all(created.map((item) => updateItem(store, item.id, { price: 99 })));
+  const pageSize = (await sql<{ page_size: number }>`pragma page_size`.execute(database.db)).rows[0]?.page_size ?? 0;
+  const frames = (walSize() - before) / (24 + pageSize);
+  assert.ok(
+    frames <= 12,
+    `twenty writes in a few turns wrote ${frames} WAL frames; one commit per write writes 20 or more`,
+  );
+  assert.deepEqual(
+    updated.map((item) => item && typeof item === 'object' && [item.price, item.version]),
+    Array.from({ length: 10 }, () => [99, 2]),
+  );
+});
