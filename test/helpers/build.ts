@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.js';
 import { type Config, loadConfig } from '../../src/config.js';
 import { type Database, openDatabase } from '../../src/db/database.js';
+import type { FieldTable } from '../../src/items/fields.js';
 import { createLogger } from '../../src/logging/logger.js';
 import { migrate } from '../../src/migrations.js';
 import { type Backend, freshDatabase, tempDir } from './backends.js';
@@ -23,8 +24,20 @@ export interface Built {
   flushLogs: () => Promise<void>;
 }
 
+export interface BuildOptions {
+  /** Another field table than the declared one (items/fields.ts). */
+  fields?: FieldTable;
+  /** Runs after the migrations: a test's own schema change. */
+  afterMigrations?: (database: Database) => Promise<void>;
+}
+
 /** The app on a fresh, migrated database of the given backend, closed when the test ends. */
-export async function build(t: TestContext, backend: Backend, env: Record<string, string> = {}): Promise<Built> {
+export async function build(
+  t: TestContext,
+  backend: Backend,
+  env: Record<string, string> = {},
+  options: BuildOptions = {},
+): Promise<Built> {
   const dir = tempDir(t);
   const config = {
     ...loadConfig({ LOG_FILE: join(dir, 'api.log'), ...env }),
@@ -41,7 +54,8 @@ export async function build(t: TestContext, backend: Backend, env: Record<string
   const { flush } = log;
   const database = await openDatabase(config.database);
   await migrate(database);
-  const app = await buildApp(config, { database, log });
+  await options.afterMigrations?.(database);
+  const app = await buildApp(config, { database, log, fields: options.fields });
   t.after(async () => {
     await app.close();
     await flush();
