@@ -1,8 +1,7 @@
 // Bundles the server into one file, dist/server.cjs, started by dist/server.js (a copy of
 // scripts/server-loader.mjs) from V8's code cache, which this script writes too.
-// Loading hundreds of ES modules (fastify, kysely, typebox…) took about half of the cold start;
-// one bundle halves it (measured: ~1,300 → ~600 ms to the first /healthz 200 here), and the code
-// cache saves most of the bundle's compile time (~100 ms).
+// Loading hundreds of ES modules (fastify, kysely, typebox…) is most of a cold start: one bundle
+// loads far faster, and the code cache saves most of the bundle's compile time (bench/README.md).
 // CommonJS, because a vm.Script (which takes a code cache on Node 20) runs scripts, not modules.
 // Kept outside: better-sqlite3 (native addon) and pg-native (optional, never installed).
 // swagger-ui-dist is not imported, only its folder is served (src/openapi.ts).

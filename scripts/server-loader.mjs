@@ -1,11 +1,9 @@
 // dist/server.js: starts the bundled server (dist/server.cjs, built by scripts/bundle.mjs) from
 // V8's code cache (dist/server.cjs.cache). The build writes the cache after a throwaway start-up,
-// so it holds every function that start-up compiles. Measured here in alternating runs, the cold
-// start to the first /healthz took 100-150 ms less than with a compile-only cache, which itself
-// took ~100 ms less than none (the bundle compiles in 86-130 ms; from the cache in 14 ms). A cache that
-// does not fit this Node.js (V8 checks its version and flags) is ignored, and replaced after
-// start-up when the folder is writable. (Node 22's module.enableCompileCache() is similar, but
-// not on Node 20.)
+// so it holds every function that start-up compiles, and a start skips compiling them (how much
+// that saves is in bench/README.md). A cache that does not fit this Node.js (V8 checks its version
+// and flags) is ignored, and replaced after start-up when the folder is writable. (Node 22's
+// module.enableCompileCache() is similar, but not on Node 20.)
 //   node dist/server.js                     start the server
 //   node dist/server.js --write-code-cache  start a throwaway server, write the cache, exit (build)
 import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
