@@ -21,9 +21,19 @@ export interface IdempotencyKeysTable {
   created_at: number;
 }
 
+/** What the importer last took from the Django database, per item id. */
+export interface ImportedItemsTable {
+  id: number;
+  product: string;
+  price: number;
+  /** Milliseconds since the epoch. */
+  imported_at: number;
+}
+
 export interface ItemTables {
   items: ItemsTable;
   idempotency_keys: IdempotencyKeysTable;
+  imported_items: ImportedItemsTable;
 }
 
 export type ItemDb = Kysely<ItemTables>;
