@@ -1,12 +1,11 @@
 import { createHash } from 'node:crypto';
 import type { FieldTable } from '../items/fields.js';
 import {
-  type HeldState,
+  type HeldItem,
   heldBetween,
   type ImportedRow,
   importedIdsBetween,
-  itemsWithIds,
-  recordImported,
+  itemsBetween,
   reserveIdsUpTo,
   writeImport,
 } from '../items/repository/imports.js';
@@ -14,9 +13,10 @@ import type { ItemStore } from '../items/repository/items.js';
 import { checkRow, type ImportRow, type Problem } from './rows.js';
 import type { Source, SourceRow } from './source.js';
 
-// The import of the Django service's items, in three passes over the source in id order, a batch
-// at a time: plan (check every row, compare it with what pricebook holds), write (each batch in
-// one transaction), verify (count and checksum of the source's valid rows against pricebook's).
+// The import of the Django service's items, in two passes over the source in id order, a batch at
+// a time: plan (check every row, compare it with what pricebook holds), then write (each batch in
+// one transaction, then read back: the count and checksum of the source's valid rows against
+// pricebook's items with those ids verify it).
 // Nothing is written when the plan finds a row pricebook cannot hold as it is (unless told to
 // skip those) or an item here that differs from its source row and was not imported from it
 // (unless told to overwrite).
@@ -28,7 +28,7 @@ export interface ImportOptions {
   overwrite: boolean;
   batchSize: number;
   /** Called after each batch of each pass with the rows done so far. */
-  progress?: (pass: 'plan' | 'write' | 'verify', rows: number) => void;
+  progress?: (pass: 'plan' | 'write', rows: number) => void;
 }
 
 export interface Conflict {
@@ -67,11 +67,11 @@ type Action = 'insert' | 'update' | 'unchanged' | 'conflict';
 const same = (a: ImportedRow, b: ImportedRow) => a.product === b.product && a.price === b.price;
 
 /** What the import does with a valid source row, given what pricebook holds under its id. */
-function actionFor(row: ImportRow, held: HeldState | undefined): Action {
-  if (!held?.item) return 'insert';
-  if (same(held.item, row)) return 'unchanged';
+function actionFor(row: ImportRow, held: HeldItem | undefined): Action {
+  if (!held) return 'insert';
+  if (same(held, row)) return 'unchanged';
   // Changed in the source since the last import, and not here: the source wins.
-  if (held.imported && same(held.imported, held.item)) return 'update';
+  if (held.asImported) return 'update';
   return 'conflict';
 }
 
@@ -79,7 +79,7 @@ interface Batch {
   rows: SourceRow[];
   valid: ImportRow[];
   problems: Problem[];
-  held: Map<number, HeldState>;
+  held: Map<number, HeldItem>;
   /** Ids imported earlier in this batch's range that the source no longer has. */
   gone: number[];
 }
@@ -124,10 +124,33 @@ export async function runImport(source: Source, store: ItemStore, options: Impor
       refused: `${plan.conflicts.length} item(s) here differ from their source rows and were not imported from them (--overwrite replaces them)`,
     };
   }
-  if (options.dryRun) return { ...plan, verification: await verify(source, store, options) };
+  if (options.dryRun) return plan;
   const written = await applyImport(source, store, options);
   await reserveIdsUpTo(store, await source.lastIssuedId());
-  return { ...written, verification: await verify(source, store, options) };
+  return written;
+}
+
+/** The count and checksum of rows, in the order given (id order). */
+class Tally {
+  readonly #hash = createHash('sha256');
+  #count = 0;
+
+  add(rows: ImportedRow[]): void {
+    for (const row of rows) this.#hash.update(`${row.id}\t${row.product}\t${row.price}\n`);
+    this.#count += rows.length;
+  }
+
+  result(): Checksum {
+    return { count: this.#count, checksum: this.#hash.digest('hex').slice(0, 16) };
+  }
+}
+
+/** pricebook's items with the ids of these rows, as they are now. */
+async function held(store: ItemStore, rows: ImportRow[]): Promise<ImportedRow[]> {
+  if (rows.length === 0) return [];
+  const ids = new Set(rows.map((row) => row.id));
+  const between = await itemsBetween(store, rows[0]?.id as number, rows.at(-1)?.id as number);
+  return between.filter((item) => ids.has(item.id));
 }
 
 /** The first pass: what the import would do, and what stops it. Writes nothing. */
@@ -136,24 +159,30 @@ async function planImport(source: Source, store: ItemStore, options: ImportOptio
   const problems: Problem[] = [];
   const conflicts: Conflict[] = [];
   const goneFromSource: number[] = [];
+  const [sourceTally, targetTally] = [new Tally(), new Tally()];
   let done = 0;
   for await (const batch of batches(source, store, store.fields, options.batchSize)) {
     problems.push(...batch.problems);
     counts.skipped += new Set(batch.problems.map((problem) => problem.id)).size;
     goneFromSource.push(...batch.gone);
+    sourceTally.add(batch.valid);
+    if (options.dryRun) targetTally.add(await held(store, batch.valid));
     for (const row of batch.valid) {
       const action = actionFor(row, batch.held.get(row.id));
       if (action === 'insert') counts.imported++;
       else if (action === 'unchanged') counts.unchanged++;
       else counts.updated++;
-      if (action === 'conflict')
-        conflicts.push({ id: row.id, here: batch.held.get(row.id)?.item as ImportedRow, source: row });
+      const here = batch.held.get(row.id);
+      if (action === 'conflict' && here) {
+        conflicts.push({ id: row.id, here: { id: here.id, product: here.product, price: here.price }, source: row });
+      }
     }
     done += batch.rows.length;
     options.progress?.('plan', done);
   }
   counts.deleted = options.mirror ? goneFromSource.length : 0;
-  return { counts, problems, conflicts, goneFromSource };
+  const verification = options.dryRun ? { source: sourceTally.result(), target: targetTally.result() } : undefined;
+  return { counts, problems, conflicts, goneFromSource, verification };
 }
 
 /** The second pass: each batch written in one transaction. */
@@ -161,7 +190,7 @@ async function applyImport(source: Source, store: ItemStore, options: ImportOpti
   const counts = emptyCounts();
   const problems: Problem[] = [];
   const goneFromSource: number[] = [];
-  const now = Date.now();
+  const [sourceTally, targetTally] = [new Tally(), new Tally()];
   let done = 0;
   for await (const batch of batches(source, store, store.fields, options.batchSize)) {
     problems.push(...batch.problems);
@@ -169,55 +198,31 @@ async function applyImport(source: Source, store: ItemStore, options: ImportOpti
     goneFromSource.push(...batch.gone);
     const insert: ImportedRow[] = [];
     const update: ImportedRow[] = [];
-    const unrecorded: ImportedRow[] = [];
+    const mark: number[] = [];
     for (const row of batch.valid) {
-      const held = batch.held.get(row.id);
-      const action = actionFor(row, held);
+      const item = batch.held.get(row.id);
+      const action = actionFor(row, item);
       if (action === 'insert') insert.push(row);
       else if (action === 'unchanged') {
         counts.unchanged++;
-        if (!held?.imported || !same(held.imported, row)) unrecorded.push(row);
+        if (!item?.asImported) mark.push(row.id);
       } else update.push(row);
     }
     const remove = options.mirror ? batch.gone : [];
-    await writeImport(store, { insert, update, remove }, now);
-    await recordImported(store, unrecorded, now);
+    await writeImport(store, { insert, update, mark, remove });
+    sourceTally.add(batch.valid);
+    targetTally.add(await held(store, batch.valid));
     counts.imported += insert.length;
     counts.updated += update.length;
     counts.deleted += remove.length;
     done += batch.rows.length;
     options.progress?.('write', done);
   }
-  return { counts, problems, conflicts: [], goneFromSource };
-}
-
-/** The third pass: count and checksum of the source's valid rows, and of pricebook's items with those ids. */
-async function verify(source: Source, store: ItemStore, options: ImportOptions): Promise<ImportReport['verification']> {
-  const sourceHash = createHash('sha256');
-  const targetHash = createHash('sha256');
-  const line = (row: ImportedRow) => `${row.id}\t${row.product}\t${row.price}\n`;
-  let sourceCount = 0;
-  let targetCount = 0;
-  let done = 0;
-  for (let after = 0; ; ) {
-    const rows = await source.batch(after, options.batchSize);
-    const valid = rows.map((row) => checkRow(row, store.fields)).filter((row): row is ImportRow => !Array.isArray(row));
-    for (const row of valid) sourceHash.update(line(row));
-    sourceCount += valid.length;
-    const held = await itemsWithIds(
-      store,
-      valid.map((row) => row.id),
-    );
-    for (const row of held) targetHash.update(line(row));
-    targetCount += held.length;
-    done += rows.length;
-    options.progress?.('verify', done);
-    if (rows.length < options.batchSize) break;
-    after = Number(rows.at(-1)?.id);
-  }
-  const digest = (hash: ReturnType<typeof createHash>) => hash.digest('hex').slice(0, 16);
   return {
-    source: { count: sourceCount, checksum: digest(sourceHash) },
-    target: { count: targetCount, checksum: digest(targetHash) },
+    counts,
+    problems,
+    conflicts: [],
+    goneFromSource,
+    verification: { source: sourceTally.result(), target: targetTally.result() },
   };
 }

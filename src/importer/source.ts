@@ -95,11 +95,15 @@ async function openPostgres(url: string, table: string): Promise<Source> {
     await client.end();
     throw error;
   }
-  // bigint ids arrive as text from pg: the ids of this table fit a JavaScript number.
-  const query = `select id::float8 as id, product, price from "${table}" where id > $1 order by id limit $2`;
+  const query = `select id, product, price from "${table}" where id > $1 order by id limit $2`;
   return {
     name,
-    batch: async (after, limit) => (await client.query<SourceRow>(query, [after, limit])).rows,
+    async batch(after, limit) {
+      const { rows } = await client.query<SourceRow>(query, [after, limit]);
+      // pg gives a bigint as text; a Django id is far below 2^53.
+      for (const row of rows) row.id = typeof row.id === 'string' ? Number(row.id) : row.id;
+      return rows;
+    },
     async lastIssuedId() {
       const largest = Number(
         (await client.query(`select coalesce(max(id), 0)::float8 as n from "${table}"`)).rows[0].n,

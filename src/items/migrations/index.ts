@@ -4,7 +4,7 @@ import { createItems } from './001_create_items.js';
 import { createIdempotencyKeys } from './002_create_idempotency_keys.js';
 import { addProductSearch } from './003_add_product_search.js';
 import { addOrderIndexes } from './004_add_order_indexes.js';
-import { createImportedItems } from './005_create_imported_items.js';
+import { addImportedVersion } from './005_add_imported_version.js';
 
 /** The feature's migrations, in order. Names are never changed once released. */
 export const itemMigrations = (kind: DatabaseKind): Record<string, Migration> => ({
@@ -12,5 +12,5 @@ export const itemMigrations = (kind: DatabaseKind): Record<string, Migration> =>
   '002_create_idempotency_keys': createIdempotencyKeys(),
   '003_add_product_search': addProductSearch(kind),
   '004_add_order_indexes': addOrderIndexes(kind),
-  '005_create_imported_items': createImportedItems(kind),
+  '005_add_imported_version': addImportedVersion(),
 });

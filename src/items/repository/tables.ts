@@ -8,6 +8,8 @@ export interface ItemsTable {
   id: Generated<number>;
   /** Incremented by every write that changes the item; its ETag derives from it. */
   version: Generated<number>;
+  /** The version the importer last wrote (src/importer/); null for an item made here. */
+  imported_version: number | null;
   /** The declared fields (fields.ts) and their search forms (`<name>_search`). */
   [column: string]: unknown;
 }
@@ -21,19 +23,9 @@ export interface IdempotencyKeysTable {
   created_at: number;
 }
 
-/** What the importer last took from the Django database, per item id. */
-export interface ImportedItemsTable {
-  id: number;
-  product: string;
-  price: number;
-  /** Milliseconds since the epoch. */
-  imported_at: number;
-}
-
 export interface ItemTables {
   items: ItemsTable;
   idempotency_keys: IdempotencyKeysTable;
-  imported_items: ImportedItemsTable;
 }
 
 export type ItemDb = Kysely<ItemTables>;
