@@ -31,3 +31,21 @@ export function expectedVersion(
   if (tags.includes('*') || tags.includes(itemEtag(item))) return item.version;
   throw preconditionFailed();
 }
+
+/** If-Match names something other than one version of this item: the item must be read to decide. */
+export const READ_TO_DECIDE = Symbol('read to decide');
+
+/**
+ * The version If-Match expects of item `id`, without reading the item: undefined when it sets no
+ * version (no header, or `*`: the item must only exist), the version its one strong tag for this
+ * item names, or READ_TO_DECIDE (tags of other items, weak or several tags).
+ */
+export function versionNamed(ifMatch: string | undefined, id: number): number | undefined | typeof READ_TO_DECIDE {
+  if (ifMatch === undefined) return undefined;
+  const tags = tagsOf(ifMatch);
+  if (tags.includes('*')) return undefined;
+  const prefix = `"${id}-`;
+  const ours = tags.filter((tag) => tag.startsWith(prefix) && tag.endsWith('"'));
+  const version = ours.length === 1 ? Number((ours[0] as string).slice(prefix.length, -1)) : Number.NaN;
+  return Number.isSafeInteger(version) && version > 0 && tags.length === 1 ? version : READ_TO_DECIDE;
+}

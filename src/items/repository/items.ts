@@ -222,13 +222,13 @@ const updateQuery = prepared<
 >((db, shape, p) => {
   let q = itemDb({ db })
     .updateTable('items')
-    .set({ ...Object.fromEntries(shape.names.map((name) => [name, p[name]])), version: sql`version + 1` })
+    .set({ ...Object.fromEntries(shape.names.map((name) => [name, p[`new_${name}`]])), version: sql`version + 1` })
     .where('id', '=', p.id);
   q = applyFilter(q as never, shape.filter, p, shape.searched) as unknown as typeof q;
   if (shape.conditional) q = q.where('version', '=', p.expectedVersion);
   // Only an update that changes a value writes (and so bumps the version): a PUT of the same
   // values is no change. Columns are NOT NULL, so `<>` is exact.
-  const differs = shape.fields.map((name) => sql`${sql.ref(name)} <> ${p[name]}`);
+  const differs = shape.fields.map((name) => sql`${sql.ref(name)} <> ${p[`new_${name}`]}`);
   return q.where(sql<SqlBool>`(${sql.join(differs, sql` or `)})`).returning(shape.columns);
 });
 
@@ -261,7 +261,9 @@ export async function updateItem(
       fields,
       columns: store.columns,
     };
-    const values = { ...params(filter), ...row, id, expectedVersion: expectedVersion ?? 0 };
+    // The new values by names of their own: a filter may name the same column (?product=).
+    const newValues = Object.fromEntries(Object.entries(row).map(([name, value]) => [`new_${name}`, value]));
+    const values = { ...params(filter), ...newValues, id, expectedVersion: expectedVersion ?? 0 };
     const { rows } = await updateQuery(store.database, shape, values);
     if (rows[0]) return rows[0];
   }

@@ -6,7 +6,7 @@ import { routeOn } from '../../http/resources.js';
 import { type ItemsContext, queryOf } from '../context.js';
 import { docs } from '../docs.js';
 import { noItem, preconditionFailed } from '../errors.js';
-import { expectedVersion, isNotModified, itemEtag } from '../etag.js';
+import { expectedVersion, isNotModified, itemEtag, READ_TO_DECIDE, versionNamed } from '../etag.js';
 import { parseItemId } from '../item-id.js';
 import { filterOf } from '../query.js';
 import { deleteItem, getItem, STALE, updateItem } from '../repository/items.js';
@@ -14,8 +14,10 @@ import type { ItemRecord } from '../repository/tables.js';
 import { ITEM_DETAIL } from '../urls.js';
 import { validateFields } from '../validation.js';
 
-// /api/items/{id}/: read, replace, change, delete, DRF's metadata. The item is looked up first,
-// with the URL's filters (contract §5.1 and §7), then If-Match, then the body.
+// /api/items/{id}/: read, replace, change, delete, DRF's metadata. A write is one statement whose
+// conditions hold the item's existence, the URL's filters (contract §7) and If-Match; the item is
+// read only when the write finds nothing to write or the body is invalid, to answer in the
+// contract's order (§5.1): no such item (404), then a stale If-Match (412), then the body (415/400).
 
 export function itemRoutes(app: FastifyInstance, items: ItemsContext): void {
   const { store, schemas } = items;
@@ -38,15 +40,42 @@ export function itemRoutes(app: FastifyInstance, items: ItemsContext): void {
     },
   });
 
+  /**
+   * A write's conditions, read from the request without a round trip to the database: the item's
+   * id, the URL's filters, and the version If-Match expects. The item's existence and version are
+   * then checked by the write itself (repository/items.ts); it is read first only when If-Match
+   * cannot be answered without it.
+   */
+  const writeConditions = async (request: FastifyRequest) => {
+    const id = parseItemId((request.params as { id: string }).id);
+    const filter = filterOf(queryOf(request));
+    const ifMatch = request.headers['if-match'];
+    const named = versionNamed(ifMatch, id);
+    if (named !== READ_TO_DECIDE) return { id, filter, expectedVersion: named };
+    const item = await getItem(store, id, filter);
+    if (!item) throw noItem();
+    return { id, filter, expectedVersion: expectedVersion(ifMatch, item) };
+  };
+
+  /** Errors in the contract's order: no such item (404), then a stale If-Match (412), then `error`. */
+  const failWrite = async (conditions: Awaited<ReturnType<typeof writeConditions>>, error: unknown) => {
+    const item = await getItem(store, conditions.id, conditions.filter);
+    if (!item) throw noItem();
+    if (conditions.expectedVersion !== undefined && item.version !== conditions.expectedVersion) {
+      throw preconditionFailed();
+    }
+    throw error;
+  };
+
   for (const method of ['PUT', 'PATCH'] as const) {
     routeOn(app, ITEM_DETAIL, method, {
       schema: { ...(method === 'PUT' ? docs.replace : docs.update), response: { 200: schemas.Item } },
       handler: async (request, reply) => {
-        const item = await findItem(request);
-        const expected = expectedVersion(request.headers['if-match'], item);
-        const data = await parseBody(request, items.inputFields);
-        const changes = validateFields(items.fields, data, method === 'PATCH');
-        const updated = await updateItem(store, item.id, changes, { expectedVersion: expected });
+        const conditions = await writeConditions(request);
+        const changes = await parseBody(request, items.inputFields)
+          .then((data) => validateFields(items.fields, data, method === 'PATCH'))
+          .catch((error) => failWrite(conditions, error));
+        const updated = await updateItem(store, conditions.id, changes, conditions);
         if (updated === STALE) throw preconditionFailed();
         if (!updated) throw noItem();
         return reply.header('etag', itemEtag(updated)).send(updated);
@@ -57,10 +86,8 @@ export function itemRoutes(app: FastifyInstance, items: ItemsContext): void {
   routeOn(app, ITEM_DETAIL, 'DELETE', {
     schema: { ...docs.remove, response: { 204: Type.Null({ description: 'Deleted' }) } },
     handler: async (request, reply) => {
-      const item = await findItem(request);
-      const deleted = await deleteItem(store, item.id, {
-        expectedVersion: expectedVersion(request.headers['if-match'], item),
-      });
+      const conditions = await writeConditions(request);
+      const deleted = await deleteItem(store, conditions.id, conditions);
       if (deleted === STALE) throw preconditionFailed();
       if (!deleted) throw noItem();
       return reply.code(204).send();
