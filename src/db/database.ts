@@ -1,14 +1,16 @@
+import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import {
-  type CompiledQuery,
+  CompiledQuery,
   Kysely,
   PostgresDialect,
   type PostgresPool,
   type PostgresPoolClient,
   type QueryResult,
 } from 'kysely';
+import { LRUCache } from 'lru-cache';
 import type pg from 'pg';
 import type { DatabaseConfig } from '../config.js';
 import { GroupCommitSqliteDialect } from './sqlite-driver.js';
@@ -59,7 +61,7 @@ export async function openDatabase(config: DatabaseConfig): Promise<Database> {
     db,
     kind: 'postgres',
     run: (query) => queryOnce(guarded, query),
-    changeToken: async () => undefined,
+    changeToken: () => snapshotToken(guarded),
     poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     close: () => db.destroy(),
   };
@@ -126,16 +128,42 @@ function withQueryDeadline(pool: pg.Pool, statementTimeoutMs: number): PostgresP
   };
 }
 
-/** One query on a pooled connection, as Kysely's driver runs it (with the deadline). */
+/**
+ * One query on a pooled connection, as a named (prepared) statement: PostgreSQL parses and plans
+ * it once per connection, and each run sends only its parameters. The name is a digest of the SQL
+ * text, so one text is one statement, on every connection and replica.
+ */
 async function queryOnce<R>(pool: PostgresPool, query: CompiledQuery): Promise<QueryResult<R>> {
   const client = await pool.connect();
   try {
-    const result = await client.query<R>(query.sql, [...query.parameters]);
+    const named = { name: statementName(query.sql), text: query.sql, values: [...query.parameters] };
+    const result = (await (client as unknown as pg.PoolClient).query(named)) as pg.QueryResult<R & pg.QueryResultRow>;
     return { rows: result.rows, numAffectedRows: result.rowCount === null ? undefined : BigInt(result.rowCount) };
   } finally {
     client.release();
   }
 }
+
+const statementNames = new LRUCache<string, string>({ max: 1024 });
+function statementName(sqlText: string): string {
+  let name = statementNames.get(sqlText);
+  if (name === undefined) {
+    name = `pb_${createHash('sha256').update(sqlText).digest('base64url').slice(0, 24)}`;
+    statementNames.set(sqlText, name);
+  }
+  return name;
+}
+
+/**
+ * The change token on PostgreSQL: the current snapshot (xmin:xmax:in-progress ids). It is the
+ * same text only while no transaction has started writing or ended since, so an answer cached
+ * under it is exactly what a read now would give, on any replica. Read before the rows it covers.
+ */
+async function snapshotToken(pool: PostgresPool): Promise<string> {
+  const { rows } = await queryOnce<{ token: string }>(pool, SNAPSHOT_QUERY);
+  return (rows[0] as { token: string }).token;
+}
+const SNAPSHOT_QUERY = CompiledQuery.raw('select pg_current_snapshot()::text as token');
 
 const INT8_OID = 20;
 const bigintAsNumber = (pgModule: typeof pg) => (oid: number, format?: 'text' | 'binary') => {
