@@ -61,7 +61,7 @@ export async function openDatabase(config: DatabaseConfig): Promise<Database> {
     db,
     kind: 'postgres',
     run: (query) => queryOnce(guarded, query),
-    changeToken: () => snapshotToken(guarded),
+    changeToken: coalesced(() => snapshotToken(guarded)),
     poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     close: () => db.destroy(),
   };
@@ -164,6 +164,34 @@ async function snapshotToken(pool: PostgresPool): Promise<string> {
   return (rows[0] as { token: string }).token;
 }
 const SNAPSHOT_QUERY = CompiledQuery.raw('select pg_current_snapshot()::text as token');
+
+/**
+ * Reads shared by callers, never older than the call: a caller that asks while a read is on its
+ * way waits for the next one, sent as soon as that read is answered, and shared by everyone who
+ * asked meanwhile. Under load, one round trip serves every request that arrived during the last.
+ */
+export function coalesced<T>(read: () => Promise<T>): () => Promise<T> {
+  let sent: Promise<T> | undefined;
+  let queued: Promise<T> | undefined;
+  const send = () => {
+    const reading = read();
+    sent = reading;
+    const done = () => {
+      if (sent === reading) sent = undefined;
+    };
+    reading.then(done, done);
+    return reading;
+  };
+  return () => {
+    if (!sent) return send();
+    queued ??= sent.then(ignore, ignore).then(() => {
+      queued = undefined;
+      return send();
+    });
+    return queued;
+  };
+}
+const ignore = () => {};
 
 const INT8_OID = 20;
 const bigintAsNumber = (pgModule: typeof pg) => (oid: number, format?: 'text' | 'binary') => {

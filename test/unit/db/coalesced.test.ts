@@ -1,0 +1,56 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { coalesced } from '../../../src/db/database.js';
+
+// The PostgreSQL change token is read through coalesced(): callers share reads, but every caller
+// gets a value read after it asked.
+
+/** A read the test answers by hand: each call is one pending read, answered in order. */
+function manualReads() {
+  const pending: Array<{ resolve: (value: number) => void; reject: (error: Error) => void }> = [];
+  let count = 0;
+  const read = () => {
+    count++;
+    return new Promise<number>((resolve, reject) => pending.push({ resolve, reject }));
+  };
+  const answer = async (value: number) => {
+    const next = pending.shift();
+    assert.ok(next, 'a read is pending');
+    next.resolve(value);
+    await new Promise((resolve) => setImmediate(resolve));
+  };
+  const fail = async (error: Error) => {
+    pending.shift()?.reject(error);
+    await new Promise((resolve) => setImmediate(resolve));
+  };
+  return { read, answer, fail, reads: () => count, pending: () => pending.length };
+}
+
+test('callers during a read share the next one, sent after they asked', async () => {
+  const reads = manualReads();
+  const token = coalesced(reads.read);
+  const first = token();
+  const during = [token(), token(), token()];
+  assert.equal(reads.reads(), 1, 'one read on its way; the others wait for the next');
+  await reads.answer(1);
+  assert.equal(await first, 1);
+  assert.equal(reads.reads(), 2, 'the waiting callers share one new read');
+  await reads.answer(2);
+  assert.deepEqual(await Promise.all(during), [2, 2, 2], 'never the read that was sent before they asked');
+});
+
+test('a failed read fails its callers only; the next caller reads again', async () => {
+  const reads = manualReads();
+  const token = coalesced(reads.read);
+  const first = token();
+  const waiting = token();
+  await reads.fail(new Error('connection lost'));
+  await assert.rejects(first, /connection lost/);
+  await reads.answer(7);
+  assert.equal(await waiting, 7, 'the queued read is still sent');
+  const later = token();
+  await reads.answer(8);
+  assert.equal(await later, 8);
+  assert.equal(reads.reads(), 3);
+  assert.equal(reads.pending(), 0);
+});
