@@ -10,6 +10,9 @@ export function pricebookEnv(dir: string, databaseUrl: string, extra: Record<str
   return {
     DATABASE_URL: databaseUrl,
     LOG_FILE: join(dir, 'api_server.log'),
+    // The bench counts every request's lines in this one file (and empties it after each run);
+    // rotation would move lines out of it.
+    LOG_FILE_MAX_BYTES: '0',
     LOG_LEVEL: 'info',
     WORKERS: '1',
     ...extra,
