@@ -345,7 +345,7 @@ for (const backend of backends) {
     });
 
     // The parameters of issues 5 and 19 (search, price_min/max, ordering, limit/offset,
-    // page_size/page) are opt-in extensions, tested in test/features.test.ts and
+    // page_size/page) are opt-in extensions, tested in test/api/features.test.ts and
     // test/api/page-number.test.ts; every other parameter is still ignored (§7), `page` alone too.
     test('query parameters the API does not know are ignored (§7)', async (t) => {
       const { app, store } = await build(t, backend);

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
-import { type Backend, backends, postgresAvailable } from './helpers/backends.js';
-import { build, call } from './helpers/build.js';
-import { outsideTheApi } from './helpers/openapi.js';
+import { type Backend, backends, postgresAvailable } from '../helpers/backends.js';
+import { build, call } from '../helpers/build.js';
+import { outsideTheApi } from '../helpers/openapi.js';
 
 // The front-end features of issue 5, on every database: search, price ranges, ordering, opt-in
 // pagination, CORS, and the page and documentation mounts. Expected answers are written out here

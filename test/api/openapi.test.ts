@@ -7,14 +7,14 @@ import spectralCore from '@stoplight/spectral-core';
 import { oas } from '@stoplight/spectral-rulesets';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import openapiTS from 'openapi-typescript';
-import { createPricebookClient, type PricebookClient } from '../client/index.js';
-import { completeDocument } from '../src/items/docs.js';
-import { ITEM_FIELDS } from '../src/items/fields.js';
-import { itemSchemas } from '../src/items/schema.js';
-import { backends } from './helpers/backends.js';
-import { build, call } from './helpers/build.js';
-import { type SendOptions, seed, send } from './helpers/http.js';
-import { type Exchange, outsideTheApi, ResponseValidator } from './helpers/openapi.js';
+import { createPricebookClient, type PricebookClient } from '../../client/index.js';
+import { completeDocument } from '../../src/items/docs.js';
+import { ITEM_FIELDS } from '../../src/items/fields.js';
+import { itemSchemas } from '../../src/items/schema.js';
+import { backends } from '../helpers/backends.js';
+import { build, call } from '../helpers/build.js';
+import { type SendOptions, seed, send } from '../helpers/http.js';
+import { type Exchange, outsideTheApi, ResponseValidator } from '../helpers/openapi.js';
 
 // The OpenAPI document at /api/schema/: valid OpenAPI 3.1, clean under Spectral's spectral:oas
 // ruleset, with named schemas, an operationId and a tag on every operation, every answer each
@@ -345,11 +345,11 @@ describe('OpenAPI document', () => {
 
   test('the committed client/openapi.json and client/schema.d.ts match the served document', async (t) => {
     const document = await served(t);
-    const committed = JSON.parse(readFileSync(new URL('../client/openapi.json', import.meta.url), 'utf8'));
+    const committed = JSON.parse(readFileSync(new URL('../../client/openapi.json', import.meta.url), 'utf8'));
     assert.deepEqual(committed, document, `client/openapi.json differs from the served /api/schema/: ${REGENERATE}`);
     // biome-ignore lint/suspicious/noExplicitAny: openapi-typescript's own input model
     const types = await openapiTS(committed as any, { exportType: true });
-    const written = readFileSync(new URL('../client/schema.d.ts', import.meta.url), 'utf8');
+    const written = readFileSync(new URL('../../client/schema.d.ts', import.meta.url), 'utf8');
     assert.ok(types === written, `client/schema.d.ts is not generated from client/openapi.json: ${REGENERATE}`);
   });
 });
@@ -518,7 +518,7 @@ describe('every answer the document lists is one the server gives', () => {
       assert.equal((await answer(throttled, method as string, url as string)).status, 429, `${method} ${url}`);
     }
 
-    // 503 needs a database that fails: test/db-faults.test.ts produces those through the same check.
+    // 503 needs a database that fails: test/system/db-faults.test.ts produces those through the same check.
     const documented = Object.entries(document.paths).flatMap(([path, methods]) =>
       Object.entries(methods).flatMap(([method, operation]) =>
         Object.keys(operation.responses).map((status) => `${method.toUpperCase()} ${path} ${status}`),

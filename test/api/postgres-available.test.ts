@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { POSTGRES_ADMIN_URL, postgresAvailable } from './helpers/backends.js';
+import { POSTGRES_ADMIN_URL, postgresAvailable } from '../helpers/backends.js';
 
 // The one place that says whether the PostgreSQL half of the suite runs. In CI it must
 // (.ci/run sets REQUIRE_POSTGRES=1); on a developer's machine without PostgreSQL it is skipped.

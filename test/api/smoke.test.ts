@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { backends } from './helpers/backends.js';
-import { build, call } from './helpers/build.js';
+import { backends } from '../helpers/backends.js';
+import { build, call } from '../helpers/build.js';
 
 for (const backend of backends) {
   describe(`smoke (${backend})`, () => {

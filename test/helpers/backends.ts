@@ -8,7 +8,7 @@ import type { DatabaseConfig } from '../../src/config.js';
 
 // Every API test runs on both databases: a real SQLite file in a temporary folder, and a fresh
 // database on the local PostgreSQL (created per test, dropped after it). Without a reachable
-// PostgreSQL the PostgreSQL half is skipped (test/postgres-available.test.ts says so once).
+// PostgreSQL the PostgreSQL half is skipped (test/api/postgres-available.test.ts says so once).
 
 export type Backend = 'sqlite' | 'postgres';
 

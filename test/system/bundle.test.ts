@@ -14,12 +14,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startServer } from './helpers/server-process.js';
+import { startServer } from '../helpers/server-process.js';
 
 // What ships: the esbuild bundle (dist/server.cjs) started by the loader (dist/server.js) from
 // V8's code cache. Built into a copy of the project's layout, so dist/ is left alone.
 
-const ROOT = new URL('..', import.meta.url).pathname;
+const ROOT = new URL('../..', import.meta.url).pathname;
 
 function buildCopy(t: { after(fn: () => void): void }) {
   const dir = mkdtempSync(join(tmpdir(), 'pricebook-bundle-'));

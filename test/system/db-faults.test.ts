@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { buildApp } from '../src/app.js';
-import { loadConfig } from '../src/config.js';
-import { openDatabase } from '../src/db/database.js';
-import { createLogger } from '../src/logging/logger.js';
-import { migrate } from '../src/migrations.js';
-import { freshDatabase, postgresAvailable } from './helpers/backends.js';
-import { call } from './helpers/build.js';
-import { startTcpProxy } from './helpers/tcp-proxy.js';
+import { buildApp } from '../../src/app.js';
+import { loadConfig } from '../../src/config.js';
+import { openDatabase } from '../../src/db/database.js';
+import { createLogger } from '../../src/logging/logger.js';
+import { migrate } from '../../src/migrations.js';
+import { freshDatabase, postgresAvailable } from '../helpers/backends.js';
+import { call } from '../helpers/build.js';
+import { startTcpProxy } from '../helpers/tcp-proxy.js';
 
 // PostgreSQL going away for real, through a proxy the test controls: requests fail fast with
 // 503 and the contract's {"detail": …} shape, the process stays up, and it recovers by itself.

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { createPostgresDatabase, postgresAvailable, tempDir } from './helpers/backends.js';
-import { inParallel, type ServerProcess, startServer } from './helpers/server-process.js';
+import { createPostgresDatabase, postgresAvailable, tempDir } from '../helpers/backends.js';
+import { inParallel, type ServerProcess, startServer } from '../helpers/server-process.js';
 
 // Many replicas, one database: 5,000 concurrent creates spread round-robin over the replicas,
 // with updates and deletes racing them. Afterwards every acknowledged create is there exactly

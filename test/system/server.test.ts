@@ -7,9 +7,9 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import SqliteDatabase from 'better-sqlite3';
-import { tempDir } from './helpers/backends.js';
-import { rawExchange } from './helpers/http.js';
-import { startServer } from './helpers/server-process.js';
+import { tempDir } from '../helpers/backends.js';
+import { rawExchange } from '../helpers/http.js';
+import { startServer } from '../helpers/server-process.js';
 
 // The real process (`node --import tsx src/server.ts`), as operators run it: folders, migrations,
 // both log destinations, the raw 405 for unknown methods, graceful stop, bad configuration, workers.
