@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { describe, test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { setImmediate, setTimeout as sleep } from 'node:timers/promises';
 import { createLogger } from '../../src/logging/logger.js';
 
 const TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\+00:00$/;
@@ -55,7 +55,8 @@ describe('createLogger', () => {
     const { logger, flush } = createLogger({ logLevel: 'info', logFile: file }, capture().stream);
     const read = () => readFileSync(file, 'utf8').split('\n').filter(Boolean);
     logger.info('first');
-    await sleep(50);
+    // Turns of the event loop, not time: the 200 ms timer cannot have fired, any write of its own would have.
+    for (let turn = 0; turn < 5; turn++) await setImmediate();
     assert.deepEqual(read(), [], 'one line is not a write of its own');
     const padding = 'x'.repeat(1000);
     for (let i = 0; i < 70; i++) logger.info({ i, padding }, 'bulk');

@@ -111,7 +111,7 @@ describe('SQLite group commit driver', () => {
         order.push('read');
         return found;
       });
-    await new Promise((resolve) => setTimeout(resolve, 30));
+    for (let turn = 0; turn < 5; turn++) await new Promise((resolve) => setImmediate(resolve));
     assert.deepEqual(order, [], 'nothing ran while the transaction was open');
     release();
     assert.equal(await transaction, 'roll back');
