@@ -10,7 +10,6 @@ import { createLogger } from '../../src/logging/logger.js';
 import { migrate } from '../../src/migrations.js';
 import { type Backend, freshDatabase, tempDir } from './backends.js';
 import { itemsIn, type TestItems } from './items.js';
-import { assertDocumented } from './openapi.js';
 
 export interface Built {
   app: FastifyInstance;
@@ -70,14 +69,4 @@ export async function build(
   };
 }
 
-/** Shorthand for a JSON request through app.inject; the answer is checked against the OpenAPI document. */
-export async function call(app: FastifyInstance, method: string, url: string, json?: unknown, headers = {}) {
-  const response = await app.inject({
-    method: method as 'GET',
-    url,
-    headers: json === undefined ? headers : { 'content-type': 'application/json', ...headers },
-    payload: json === undefined ? undefined : typeof json === 'string' ? json : JSON.stringify(json),
-  });
-  assertDocumented(app, { method, url, status: response.statusCode, headers: response.headers, body: response.body });
-  return { status: response.statusCode, headers: response.headers, body: response.body, json: () => response.json() };
-}
+export { call } from './http.js';

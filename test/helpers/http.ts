@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import type { Item as ItemRecord, TestItems } from './items.js';
 import { assertDocumented } from './openapi.js';
 
@@ -34,7 +34,7 @@ export interface Res {
   headers: Record<string, string | string[] | number | undefined>;
   body: string;
   raw: Buffer;
-  json: () => unknown;
+  json: LightMyRequestResponse['json'];
 }
 
 export interface SendOptions {
@@ -60,19 +60,31 @@ export async function send(app: FastifyInstance, method: string, url: string, op
   };
 }
 
-/** A JSON request: `value` is serialised unless it is already a string. */
+/** A JSON request (`json` serialised unless it is already a string), or none without `json`. */
+export const call = (
+  app: FastifyInstance,
+  method: string,
+  url: string,
+  json?: unknown,
+  headers: Record<string, string> = {},
+) =>
+  send(
+    app,
+    method,
+    url,
+    json === undefined
+      ? { headers }
+      : { body: typeof json === 'string' ? json : JSON.stringify(json), type: 'application/json', headers },
+  );
+
+/** The same as call(), named for the tests that send bodies of every kind. */
 export const sendJson = (
   app: FastifyInstance,
   method: string,
   url: string,
   value: unknown,
   headers: Record<string, string> = {},
-) =>
-  send(app, method, url, {
-    body: typeof value === 'string' ? value : JSON.stringify(value),
-    type: 'application/json',
-    headers,
-  });
+) => call(app, method, url, value, headers);
 
 export function assertSecurityHeaders(res: Pick<Res, 'headers'>, where = ''): void {
   for (const [name, value] of Object.entries(SECURITY_HEADERS)) {

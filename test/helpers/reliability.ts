@@ -103,14 +103,7 @@ export function logFileLines(path: string): Array<Record<string, unknown>> {
     });
 }
 
-/** Polls `condition` until it holds; fails after `timeoutMs`. */
-export async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs: number, what: string) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
+export { waitFor } from './wait.js';
 
 export type HttpOutcome =
   | { kind: 'answer'; status: number; headers: Record<string, string | string[] | undefined>; body: string }

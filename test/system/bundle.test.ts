@@ -13,8 +13,8 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { startServer } from '../helpers/server-process.js';
+import { waitFor } from '../helpers/wait.js';
 
 // What ships: the esbuild bundle (dist/server.cjs) started by the loader (dist/server.js) from
 // V8's code cache. Built into a copy of the project's layout, so dist/ is left alone.
@@ -69,7 +69,7 @@ describe('the bundle as shipped', () => {
     const cache = join(dir, 'dist', 'server.cjs.cache');
     writeFileSync(cache, 'not a V8 code cache');
     const server = await roundTrip(dir);
-    for (let i = 0; i < 100 && statSync(cache).size < 1000; i++) await sleep(50);
+    await waitFor(() => statSync(cache).size >= 1000, 5000, 'the code cache written');
     assert.ok(statSync(cache).size > 100_000, 'rewritten about two seconds after start-up');
     assert.equal(await server.stop(), 0);
     assert.notEqual(readFileSync(cache, 'utf8').slice(0, 19), 'not a V8 code cache');

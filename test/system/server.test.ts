@@ -10,6 +10,7 @@ import SqliteDatabase from 'better-sqlite3';
 import { tempDir } from '../helpers/backends.js';
 import { rawExchange } from '../helpers/http.js';
 import { startServer } from '../helpers/server-process.js';
+import { waitFor } from '../helpers/wait.js';
 
 // The real process (`node --import tsx src/server.ts`), as operators run it: folders, migrations,
 // both log destinations, the raw 405 for unknown methods, graceful stop, bad configuration, workers.
@@ -41,14 +42,6 @@ async function runToExit(env: Record<string, string>): Promise<{ code: number | 
     });
   });
   return { code, stderr };
-}
-
-async function waitFor(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
 }
 
 describe('the server process', { timeout: 300_000 }, () => {

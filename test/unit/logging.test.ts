@@ -4,8 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { describe, test } from 'node:test';
-import { setImmediate, setTimeout as sleep } from 'node:timers/promises';
+import { setImmediate } from 'node:timers/promises';
 import { createLogger } from '../../src/logging/logger.js';
+import { waitFor } from '../helpers/wait.js';
 
 const TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\+00:00$/;
 
@@ -61,9 +62,9 @@ describe('createLogger', () => {
     const padding = 'x'.repeat(1000);
     for (let i = 0; i < 70; i++) logger.info({ i, padding }, 'bulk');
     // 64 KB gathered: written without a flush (the rest may follow with the 200 ms timer).
-    for (let i = 0; i < 100 && read().length < 60; i++) await sleep(10);
+    await waitFor(() => read().length >= 60, 1000, 'the first 64 KB written without a flush');
     assert.ok(read().length >= 60, `the first 64 KB were written without a flush (${read().length} lines)`);
-    for (let i = 0; i < 50 && read().length < 71; i++) await sleep(20);
+    await waitFor(() => read().length === 71, 1000, 'the rest, within 200 ms');
     assert.equal(read().length, 71, 'the rest within 200 ms');
     logger.info('last');
     await flush();

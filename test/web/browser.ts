@@ -155,18 +155,7 @@ export async function gotoList(page: Page, base: string) {
   await page.locator('#count').filter({ hasText: /\(\d/ }).waitFor();
 }
 
-/** Retries `check` until it stops throwing (the page updates asynchronously). */
-export async function eventually<T>(check: () => Promise<T>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await check();
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
-}
+export { eventually } from '../helpers/wait.js';
 
 export const rowTexts = (page: Page) =>
   page
