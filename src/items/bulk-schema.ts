@@ -1,18 +1,24 @@
 import { type TSchema, Type } from 'typebox';
-import type { FieldTable } from './fields.js';
 import { FormatQuery, type ItemSchemas } from './schema.js';
 
-// The shapes of bulk writes and of the CSV import, from the field table like the item's own
-// (schema.ts): what the routes serialize, the OpenAPI document describes and the typed client types.
+// The shapes of bulk writes and of the CSV import, from the item's own (schema.ts, and so from the
+// field table): what the routes serialize, the OpenAPI document describes and the typed client types.
 
 const messages = Type.Array(Type.String(), { minItems: 1 });
-const map = (fields: FieldTable, schema: (name: string) => TSchema) =>
-  Object.fromEntries(Object.keys(fields).map((name) => [name, schema(name)]));
+const map = (names: string[], schema: (name: string) => TSchema) =>
+  Object.fromEntries(names.map((name) => [name, schema(name)]));
+
+export const DESCRIPTIONS = {
+  BulkResults: 'Aligned with the operations: the created or updated item, `null` for a delete.',
+  BulkErrors: 'Aligned with the operations: the errors of each, `{}` for the valid ones. Nothing was written.',
+  ImportErrors: 'What is wrong with the file, by line and column. Nothing was written.',
+};
 
 const ETAG = 'The item’s ETag now, as GET answers it in its ETag header: send it back as `if_match`.';
 
-export function bulkSchemas(fields: FieldTable, { Item }: ItemSchemas) {
-  const input = (name: string) => (fields[name] as FieldTable[string]).input;
+export function bulkSchemas({ Item, ItemInput }: ItemSchemas) {
+  const fields = Object.keys(Item.properties).filter((name) => name !== 'id');
+  const input = (name: string) => (ItemInput.properties as Record<string, TSchema>)[name] as TSchema;
   const id = Type.Integer({ minimum: 1, description: 'The item’s id.' });
   const ifMatch = Type.String({
     minLength: 1,
@@ -39,9 +45,7 @@ export function bulkSchemas(fields: FieldTable, { Item }: ItemSchemas) {
     { ...Item.properties, etag: Type.String({ pattern: '^"[0-9]+-[0-9]+"$', description: ETAG }) },
     { additionalProperties: false },
   );
-  const BulkResults = Type.Array(Type.Union([BulkItem, Type.Null()]), {
-    description: 'Aligned with the operations: the created or updated item, `null` for a delete.',
-  });
+  const BulkResults = Type.Array(Type.Union([BulkItem, Type.Null()]), { description: DESCRIPTIONS.BulkResults });
   const OperationErrors = Type.Object(
     {
       op: Type.Optional(messages),
@@ -52,9 +56,7 @@ export function bulkSchemas(fields: FieldTable, { Item }: ItemSchemas) {
     },
     { additionalProperties: false, description: 'DRF’s field-error map of one operation; `{}` when it is valid.' },
   );
-  const BulkErrors = Type.Array(OperationErrors, {
-    description: 'Aligned with the operations: the errors of each, `{}` for the valid ones. Nothing was written.',
-  });
+  const BulkErrors = Type.Array(OperationErrors, { description: DESCRIPTIONS.BulkErrors });
   const BulkFailure = Type.Object(
     {
       detail: Type.String(),
@@ -66,7 +68,7 @@ export function bulkSchemas(fields: FieldTable, { Item }: ItemSchemas) {
     },
     { additionalProperties: false },
   );
-  const fieldValues = map(fields, (name) => (fields[name] as FieldTable[string]).schema);
+  const fieldValues = map(fields, (name) => (Item.properties as Record<string, TSchema>)[name] as TSchema);
   const ImportRow = Type.Object(
     {
       line: Type.Integer({ minimum: 2, description: 'The row’s line in the file (the header is line 1).' }),

@@ -12,9 +12,10 @@ import {
   operationKeys,
   readOperation,
 } from '../bulk.js';
-import { BulkQuery, bulkSchemas } from '../bulk-schema.js';
+import { bulkSchemas } from '../bulk-schema.js';
 import { type ItemsContext, queryOf } from '../context.js';
 import { importFailure, readImport } from '../csv.js';
+import { docs } from '../docs.js';
 import { itemEtag } from '../etag.js';
 import { hashRequest, idempotencyKeyOf, replayAnswer } from '../idempotency.js';
 import { findResponse } from '../repository/idempotency.js';
@@ -45,7 +46,7 @@ function dryRunOf(request: FastifyRequest): boolean {
 
 export function bulkRoutes(app: FastifyInstance, items: ItemsContext): void {
   const { store, fields } = items;
-  const schemas = bulkSchemas(fields, items.schemas);
+  const schemas = bulkSchemas(items.schemas);
   const renderResults = compileSerializer({ schema: schemas.BulkResults }) as (results: unknown) => string;
   const renderSummary = compileSerializer({ schema: schemas.ImportSummary }) as (summary: unknown) => string;
   const keys = operationKeys(fields);
@@ -95,7 +96,7 @@ export function bulkRoutes(app: FastifyInstance, items: ItemsContext): void {
   };
 
   routeOn(app, ITEM_BULK, 'POST', {
-    schema: { querystring: BulkQuery, response: { 200: schemas.BulkResults } },
+    schema: { ...docs.bulk, response: { 200: schemas.BulkResults } },
     handler: (request, reply) =>
       run(
         request,
@@ -131,7 +132,7 @@ export function bulkRoutes(app: FastifyInstance, items: ItemsContext): void {
       ),
   });
   routeOn(app, ITEM_BULK, 'OPTIONS', {
-    schema: { querystring: BulkQuery },
+    schema: docs.options,
     handler: async () =>
       metadata('Item Bulk', 'Creates, updates and deletes items, all or nothing, in one transaction.', [
         'application/json',
@@ -139,7 +140,7 @@ export function bulkRoutes(app: FastifyInstance, items: ItemsContext): void {
   });
 
   routeOn(app, ITEM_IMPORT, 'POST', {
-    schema: { querystring: BulkQuery, response: { 200: schemas.ImportSummary } },
+    schema: { ...docs.bulk, response: { 200: schemas.ImportSummary } },
     handler: (request, reply) => {
       let lines: number[] = [];
       return run(
@@ -177,7 +178,7 @@ export function bulkRoutes(app: FastifyInstance, items: ItemsContext): void {
     },
   });
   routeOn(app, ITEM_IMPORT, 'OPTIONS', {
-    schema: { querystring: BulkQuery },
+    schema: docs.options,
     handler: async () =>
       metadata('Item Import', 'Applies a CSV file of items (id,product,price; an empty id creates), all or nothing.', [
         'text/csv',
