@@ -116,7 +116,10 @@ function requireMediaType(request: FastifyRequest, wanted: string): string {
  */
 export async function parseBodyList(request: FastifyRequest, fields: readonly string[]): Promise<unknown[]> {
   const bytes = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
-  const contentType = bytes.length === 0 ? 'application/json' : requireMediaType(request, 'application/json');
+  // An empty body is DRF's empty dict, whatever its media type.
+  if (bytes.length === 0)
+    throw new ApiError(400, { non_field_errors: ['Expected a list of items but got type "dict".'] });
+  const contentType = requireMediaType(request, 'application/json');
   const result = (await parseOn(request, 'list', bytes, 'application/json', contentType, fields)) as ListResult;
   if ('failure' in result) throw new ApiError(result.failure.statusCode, result.failure.body);
   return result.list;
