@@ -14,12 +14,16 @@ type Options<P extends keyof paths, M extends Method> = MaybeOptionalInit<paths[
 /** The options argument: optional when the operation needs no parameter and no body. */
 type OptionsArgument<T> = undefined extends T ? [options?: T] : [options: T];
 
-/** One HTTP method of the client: the path names the operation, and its parameters and body are checked as written. */
+/**
+ * One HTTP method of the client: the path names the operation, and its parameters and body are checked as written.
+ * `data` is typed as the JSON answer where an operation has one besides others (the list's CSV: ask for it with
+ * `parseAs: 'text'`, which types `data` as a string).
+ */
 export type Call<M extends Method> = <P extends PathWith<M>>(
   url: P,
   ...options: OptionsArgument<Options<P, M>>
 ) => Promise<
-  FetchResponse<paths[P][M & keyof paths[P]] & Record<string | number, unknown>, Options<P, M>, `${string}/${string}`>
+  FetchResponse<paths[P][M & keyof paths[P]] & Record<string | number, unknown>, Options<P, M>, 'application/json'>
 >;
 
 export interface PricebookClient {

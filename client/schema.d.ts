@@ -75,6 +75,30 @@ export type paths = {
      */
     patch: operations["updateItem"];
   };
+  "/api/items/bulk": {
+    /**
+     * Create, change and delete many items at once
+     * @description Applies the operations in order in one transaction: either all of them apply, or none does and the answer says why. An operation sees the effects of those before it (two updates of one item apply one after the other; an update after a delete of the same id is a 404). At most BULK_MAX_OPERATIONS (default 1000). All operations are validated before anything is written (400); then missing items (404) are reported before stale preconditions (412), every failing operation at once. `if_match` is compared as If-Match is on a single write. With `dry_run=true` everything is applied and rolled back: the answer says what would happen (ids of creates are then not kept). With an Idempotency-Key, a retry of the same request answers the first 200 again and writes nothing.
+     */
+    post: operations["bulkWrite"];
+    /**
+     * Metadata of the bulk writes
+     * @description What the URL renders and parses.
+     */
+    options: operations["describeBulkWrite"];
+  };
+  "/api/items/import": {
+    /**
+     * Apply a CSV file of items
+     * @description Reads a CSV file with the columns id, product and price (in any order, as the list exports them): a row with an empty id creates an item, a row with an id sets that item’s product and price. The rows are applied as one bulk write: all or nothing. At most IMPORT_MAX_ROWS rows (default 10,000) within BODY_LIMIT. With `dry_run=true` nothing is written and the answer says what would change (created, updated, unchanged). An Idempotency-Key works as on a bulk write.
+     */
+    post: operations["importItems"];
+    /**
+     * Metadata of the CSV import
+     * @description What the URL renders and parses.
+     */
+    options: operations["describeImport"];
+  };
 };
 
 export type webhooks = Record<string, never>;
@@ -161,6 +185,110 @@ export type components = {
       /** @constant */
       status: "ready";
     };
+    /** @description Creates an item. */
+    BulkCreate: {
+      /** @constant */
+      op: "create";
+      /** @description Trimmed by the server, then 1–20 Unicode code points; not blank, no NUL character. (The server also takes a number and stores its text.) */
+      product: string;
+      /** @description An integer. (The server also takes a string of digits, as DRF does.) */
+      price: number;
+    };
+    /** @description Changes the fields given of an item (as PATCH). */
+    BulkUpdate: {
+      /** @constant */
+      op: "update";
+      /** @description The item’s id. */
+      id: number;
+      /** @description A precondition, compared as If-Match is: the ETag read earlier (or `*`: the item must exist). */
+      if_match?: string;
+      /** @description Trimmed by the server, then 1–20 Unicode code points; not blank, no NUL character. (The server also takes a number and stores its text.) */
+      product?: string;
+      /** @description An integer. (The server also takes a string of digits, as DRF does.) */
+      price?: number;
+    };
+    /** @description Deletes an item. */
+    BulkDelete: {
+      /** @constant */
+      op: "delete";
+      /** @description The item’s id. */
+      id: number;
+      /** @description A precondition, compared as If-Match is: the ETag read earlier (or `*`: the item must exist). */
+      if_match?: string;
+    };
+    /** @description Operations applied in this order, all or nothing, in one transaction; each sees the effects of those before it (two updates of one item apply one after the other). */
+    BulkOperations: (components["schemas"]["BulkCreate"] | components["schemas"]["BulkUpdate"] | components["schemas"]["BulkDelete"])[];
+    BulkItem: {
+      /** @description Assigned by the server; increasing, never reused. */
+      id: number;
+      /** @description Trimmed; 1–20 Unicode code points. */
+      product: string;
+      price: number;
+      /** @description The item’s ETag now, as GET answers it in its ETag header: send it back as `if_match`. */
+      etag: string;
+    };
+    /** @description Aligned with the operations: the created or updated item, `null` for a delete. */
+    BulkResults: (components["schemas"]["BulkItem"] | null)[];
+    /** @description DRF’s field-error map of one operation; `{}` when it is valid. */
+    OperationErrors: {
+      op?: string[];
+      id?: string[];
+      if_match?: string[];
+      product?: string[];
+      price?: string[];
+      non_field_errors?: string[];
+    };
+    /** @description Aligned with the operations: the errors of each, `{}` for the valid ones. Nothing was written. */
+    BulkErrors: components["schemas"]["OperationErrors"][];
+    BulkFailure: {
+      detail: string;
+      /** @description The indexes (from 0) of the operations that failed. */
+      operations: number[];
+      /** @description Their ids, in the same order. */
+      ids: number[];
+    };
+    ImportRow: {
+      /** @description The row’s line in the file (the header is line 1). */
+      line: number;
+      action: "create" | "update" | "unchanged";
+      /** @description The item’s id; `null` for an item a dry run would create. */
+      id: number | null;
+      /** @description Trimmed; 1–20 Unicode code points. */
+      product: string;
+      price: number;
+      /** @description An updated item’s values before. */
+      before?: {
+        /** @description Trimmed; 1–20 Unicode code points. */
+        product: string;
+        price: number;
+      };
+    };
+    ImportSummary: {
+      /** @description True: nothing was written; this is what the import would do. */
+      dry_run: boolean;
+      created: number;
+      updated: number;
+      unchanged: number;
+      /** @description Every row, in order. */
+      rows: components["schemas"]["ImportRow"][];
+    };
+    ImportError: {
+      line: number;
+      /** @description The column, from 1 (A = 1); null for the whole row. */
+      column: number | null;
+      /** @description The column’s name, when it has one. */
+      field: string | null;
+      messages: string[];
+    };
+    /** @description A bad `dry_run`: not a boolean. */
+    FlagErrors: {
+      dry_run: string[];
+    };
+    /** @description What is wrong with the file, by line and column. Nothing was written. */
+    ImportErrors: {
+      detail: string;
+      errors: components["schemas"]["ImportError"][];
+    };
   };
   responses: never;
   parameters: {
@@ -183,6 +311,10 @@ export type components = {
     AllowItemList: "GET, POST, HEAD, OPTIONS";
     /** @description The methods this URL allows. */
     AllowItem: "GET, PUT, PATCH, DELETE, HEAD, OPTIONS";
+    /** @description The methods this URL allows. */
+    AllowWrites: "POST, OPTIONS";
+    /** @description A CSV answer is a file to save: `attachment; filename="items.csv"`. */
+    "Content-Disposition": "attachment; filename=\"items.csv\"";
     /** @description Strong validator of this representation: send it back in If-None-Match (304) or If-Match (412 on a change). */
     ETag: string;
     /** @description Present on the answer to a retried Idempotency-Key: this is the first answer again; nothing was created. */
@@ -440,8 +572,8 @@ export type operations = {
         page_size?: number | string;
         /** @description With page_size: the page, from 1 (the default) or `last`. `0`, a non-number or a page past the end is 404 `{"detail": "Invalid page."}`; without page_size it is ignored. */
         page?: number | "last";
-        /** @description DRF’s format override: `json`, or `api` (the browsable API’s name), both JSON; any other value is a 404. */
-        format?: "json" | "api";
+        /** @description DRF’s format override: `json`, or `api` (the browsable API’s name), both JSON; `csv`: the list as CSV (as `Accept: text/csv`); any other value is a 404. */
+        format?: "json" | "api" | "csv";
       };
       header?: {
         "If-None-Match"?: components["parameters"]["IfNoneMatch"];
@@ -449,7 +581,7 @@ export type operations = {
       };
     };
     responses: {
-      /** @description The items (a bare array), or a page of them when `page_size` or `limit` is given. */
+      /** @description The items (a bare array), or a page of them when `page_size` or `limit` is given; or CSV with `Accept: text/csv` or `format=csv` (all items matching the filters, in the order asked, whatever the pagination parameters; streamed, without an ETag, with Content-Disposition). */
       200: {
         headers: {
           "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -459,9 +591,11 @@ export type operations = {
           "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
           /** @description Strong validator of this representation: send it back in If-None-Match (304) or If-Match (412 on a change). */
           ETag?: string;
+          "Content-Disposition": components["headers"]["Content-Disposition"];
         };
         content: {
           "application/json": components["schemas"]["Item"][] | components["schemas"]["ItemPage"];
+          "text/csv": string;
         };
       };
       /** @description Not modified: If-None-Match holds the current ETag. No body. */
@@ -489,7 +623,7 @@ export type operations = {
           "application/json": components["schemas"]["FilterErrors"];
         };
       };
-      /** @description Unknown `format`. */
+      /** @description Unknown `format` (other than json, api and csv). */
       404: {
         headers: {
           "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -502,7 +636,7 @@ export type operations = {
           "application/json": components["schemas"]["Detail"];
         };
       };
-      /** @description The Accept header allows neither JSON nor HTML. */
+      /** @description The Accept header allows none of JSON, HTML and CSV. */
       406: {
         headers: {
           "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -1512,6 +1646,503 @@ export type operations = {
         headers: {
           "X-Request-Id": components["headers"]["X-Request-Id"];
           Allow: components["headers"]["AllowItem"];
+          "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+          "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+          "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+          "Retry-After": components["headers"]["Retry-After"];
+        };
+        content: {
+          "application/json": components["schemas"]["Detail"];
+        };
+      };
+    };
+  };
+  /**
+   * Create, change and delete many items at once
+   * @description Applies the operations in order in one transaction: either all of them apply, or none does and the answer says why. An operation sees the effects of those before it (two updates of one item apply one after the other; an update after a delete of the same id is a 404). At most BULK_MAX_OPERATIONS (default 1000). All operations are validated before anything is written (400); then missing items (404) are reported before stale preconditions (412), every failing operation at once. `if_match` is compared as If-Match is on a single write. With `dry_run=true` everything is applied and rolled back: the answer says what would happen (ids of creates are then not kept). With an Idempotency-Key, a retry of the same request answers the first 200 again and writes nothing.
+   */
+  bulkWrite: {
+    parameters: {
+      query?: {
+        /** @description `true`: apply everything in a transaction, answer what it did, and roll it back: nothing is written (an Idempotency-Key is then ignored). */
+        dry_run?: boolean;
+        /** @description DRF’s format override: `json`, or `api` (the browsable API’s name), both JSON; any other value is a 404. */
+        format?: "json" | "api";
+      };
+      header?: {
+        "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+        "X-Request-Id"?: components["parameters"]["RequestId"];
+      };
+    };
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["BulkOperations"];
+      };
+    };
+    responses: {
+      /** @description Every operation applied (or, with dry_run, would apply); the results in input order. */
+      200: {
+        headers: {
+          "X-Request-Id": components["headers"]["X-Request-Id"];
+          Allow: components["headers"]["AllowWrites"];
+          "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+          "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+          "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+          "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+        };
+        content: {
+          "application/json": components["schemas"]["BulkResults"];
+        };
+      };
+      /** @description Invalid operations: an array aligned with the input, `{}` for the valid ones and DRF’s field-error map for the others; or `{"non_field_errors"}` for a body that is not an array, `{"detail"}` for one that is not JSON or a malformed Idempotency-Key, `{"dry_run"}` for a bad dry_run. Nothing was written. */
+      400: {
+        headers: {
+          "X-Request-Id": components["headers"]["X-Request-Id"];
+          Allow: components["headers"]["AllowWrites"];
+          "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+          "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+          "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+        };
+        content: {
+          "application/json": components["schemas"]["BulkErrors"] | components["schemas"]["FieldErrors"] | components["schemas"]["Detail"] | components["schemas"]["FlagErrors"];
+        };
+      };
+      /** @description A write without the token, or with a wrong one (only when the server sets API_TOKEN). */
+      401: {
+        headers: {
+          "X-Request-Id": components["headers"]["X-Request-Id"];
+          Allow: components["headers"]["AllowWrites"];
+          "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+          "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+          "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+          "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+        };
+        content: {
+          "application/json": components["schemas"]["Detail"];
+        };
+      };
+      /** @description An operation names an item that does not exist when it is reached (`operations`: their indexes from 0, `ids`: their ids); or an unknown `format`. Nothing was written. */
+      404: {
+        headers: {
+          "X-Request-Id": components["headers"]["X-Request-Id"];
+          Allow: components["headers"]["AllowWrites"];
+          "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+          "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+          "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+        };
+        content: {
+          "application/json": components["schemas"]["BulkFailure"] | components["schemas"]["Detail"];
+        };
+      };
+      /** @description The Accept header allows neither JSON nor HTML. */
+      406: {
+        headers: {
+          "X-Request-Id": components["headers"]["X-Request-Id"];
+          Allow: components["headers"]["AllowWrites"];
+          "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+          "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+          "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+        };
+        content: {
+          "application/json": components["schemas"]["Detail"];
+        };
+      };
+      /** @description An `if_match` does not match its item when reached (which ones: `operations`, `ids`). Nothing was written. */
+      412: {
+        headers: {
+          "X-Request-Id": components["headers"]["X-Request-Id"];
+          Allow: components["headers"]["AllowWrites"];
+          "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+          "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+          "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+        };
+        content: {
+          "application/json": components["schemas"]["BulkFailure"];
+        };
+      };
+      /** @description More than BULK_MAX_OPERATIONS operations, or a body over BODY_LIMIT. */
+      413: {
+        headers: {
+          "X-Request-Id": components["headers"]["X-Request-Id"];
+          Allow: components["headers"]["AllowWrites"];
+          "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+          "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+          "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+        };
+        content: {
+          "application/json": components["schemas"]["Detail"];
+        };
+      };
+      /** @description The body is not application/json. */
+      415: {
+        headers: {
+          "X-Request-Id": components["headers"]["X-Request-Id"];
+          Allow: components["headers"]["AllowWrites"];
+          "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+          "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+          "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+        };
+        content: {
+          "application/json": components["schemas"]["Detail"];
+        };
+      };
+      /** @description This Idempotency-Key was used with another body. */
+      422: {
+        headers: {
+          "X-Request-Id": components["headers"]["X-Request-Id"];
+          Allow: components["headers"]["AllowWrites"];
+          "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+          "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+          "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+        };
+        content: {
+          "application/json": components["schemas"]["Detail"];
+        };
+      };
+      /** @description Too many requests from this address (only when the server sets RATE_LIMIT). */
+      429: {
+        headers: {
+          "X-Request-Id": components["headers"]["X-Request-Id"];
+          Allow: components["headers"]["AllowWrites"];
+          "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+          "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+          "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+          "Retry-After": components["headers"]["Retry-After"];
+        };
+        content: {
+          "application/json": components["schemas"]["Detail"];
+        };
+      };
+      /** @description The database is unavailable; try again after Retry-After seconds. */
+      503: {
+        headers: {
+          "X-Request-Id": components["headers"]["X-Request-Id"];
+          Allow: components["headers"]["AllowWrites"];
+          "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+          "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+          "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+          "Retry-After": components["headers"]["Retry-After"];
+        };
+        content: {
+          "application/json": components["schemas"]["Detail"];
+        };
+      };
+    };
+  };
+  /**
+   * Metadata of the bulk writes
+   * @description What the URL renders and parses.
+   */
+  describeBulkWrite: {
+    parameters: {
+      query?: {
+        /** @description DRF’s format override: `json`, or `api` (the browsable API’s name), both JSON; any other value is a 404. */
+        format?: "json" | "api";
+      };
+      header?: {
+        "X-Request-Id"?: components["parameters"]["RequestId"];
+      };
+    };
+    responses: {
+      /** @description DRF’s metadata of this URL. */
+      200: {
+        headers: {
+          "X-Request-Id": components["headers"]["X-Request-Id"];
+          Allow: components["headers"]["AllowWrites"];
+          "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+          "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+          "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+        };
+        content: {
+          "application/json": components["schemas"]["Metadata"];
+        };
+      };
+      /** @description Unknown `format`. */
+      404: {
+        headers: {
+          "X-Request-Id": components["headers"]["X-Request-Id"];
+          Allow: components["headers"]["AllowWrites"];
+          "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+          "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+          "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+        };
+        content: {
+          "application/json": components["schemas"]["Detail"];
+        };
+      };
+      /** @description The Accept header allows neither JSON nor HTML. */
+      406: {
+        headers: {
+          "X-Request-Id": components["headers"]["X-Request-Id"];
+          Allow: components["headers"]["AllowWrites"];
+          "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+          "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+          "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+        };
+        content: {
+          "application/json": components["schemas"]["Detail"];
+        };
+      };
+      /** @description The body is larger than the server’s BODY_LIMIT. */
+      413: {
+        headers: {
+          "X-Request-Id": components["headers"]["X-Request-Id"];
+          Allow: components["headers"]["AllowWrites"];
+          "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+          "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+          "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+        };
+        content: {
+          "application/json": components["schemas"]["Detail"];
+        };
+      };
+      /** @description Too many requests from this address (only when the server sets RATE_LIMIT). */
+      429: {
+        headers: {
+          "X-Request-Id": components["headers"]["X-Request-Id"];
+          Allow: components["headers"]["AllowWrites"];
+          "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+          "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+          "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+          "Retry-After": components["headers"]["Retry-After"];
+        };
+        content: {
+          "application/json": components["schemas"]["Detail"];
+        };
+      };
+    };
+  };
+  /**
+   * Apply a CSV file of items
+   * @description Reads a CSV file with the columns id, product and price (in any order, as the list exports them): a row with an empty id creates an item, a row with an id sets that item’s product and price. The rows are applied as one bulk write: all or nothing. At most IMPORT_MAX_ROWS rows (default 10,000) within BODY_LIMIT. With `dry_run=true` nothing is written and the answer says what would change (created, updated, unchanged). An Idempotency-Key works as on a bulk write.
+   */
+  importItems: {
+    parameters: {
+      query?: {
+        /** @description `true`: apply everything in a transaction, answer what it did, and roll it back: nothing is written (an Idempotency-Key is then ignored). */
+        dry_run?: boolean;
+        /** @description DRF’s format override: `json`, or `api` (the browsable API’s name), both JSON; any other value is a 404. */
+        format?: "json" | "api";
+      };
+      header?: {
+        "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+        "X-Request-Id"?: components["parameters"]["RequestId"];
+      };
+    };
+    requestBody: {
+      content: {
+        "text/csv": string;
+      };
+    };
+    responses: {
+      /** @description What the import did (or, with dry_run, would do), row by row. */
+      200: {
+        headers: {
+          "X-Request-Id": components["headers"]["X-Request-Id"];
+          Allow: components["headers"]["AllowWrites"];
+          "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+          "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+          "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+          "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+        };
+        content: {
+          "application/json": components["schemas"]["ImportSummary"];
+        };
+      };
+      /** @description The file is not CSV (bad quoting: where, by line and column), not UTF-8, has another header or a row with another number of values, or values the fields refuse: every problem by line and column. Or `{"detail"}` for a malformed Idempotency-Key, `{"dry_run"}` for a bad dry_run. Nothing was written. */
+      400: {
+        headers: {
+          "X-Request-Id": components["headers"]["X-Request-Id"];
+          Allow: components["headers"]["AllowWrites"];
+          "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+          "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+          "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+        };
+        content: {
+          "application/json": components["schemas"]["ImportErrors"] | components["schemas"]["Detail"] | components["schemas"]["FlagErrors"];
+        };
+      };
+      /** @description A write without the token, or with a wrong one (only when the server sets API_TOKEN). */
+      401: {
+        headers: {
+          "X-Request-Id": components["headers"]["X-Request-Id"];
+          Allow: components["headers"]["AllowWrites"];
+          "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+          "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+          "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+          "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+        };
+        content: {
+          "application/json": components["schemas"]["Detail"];
+        };
+      };
+      /** @description A row’s id names no item (by line and column); or an unknown `format`. Nothing was written. */
+      404: {
+        headers: {
+          "X-Request-Id": components["headers"]["X-Request-Id"];
+          Allow: components["headers"]["AllowWrites"];
+          "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+          "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+          "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+        };
+        content: {
+          "application/json": components["schemas"]["ImportErrors"] | components["schemas"]["Detail"];
+        };
+      };
+      /** @description The Accept header allows neither JSON nor HTML. */
+      406: {
+        headers: {
+          "X-Request-Id": components["headers"]["X-Request-Id"];
+          Allow: components["headers"]["AllowWrites"];
+          "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+          "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+          "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+        };
+        content: {
+          "application/json": components["schemas"]["Detail"];
+        };
+      };
+      /** @description More than IMPORT_MAX_ROWS rows, or a body over BODY_LIMIT. */
+      413: {
+        headers: {
+          "X-Request-Id": components["headers"]["X-Request-Id"];
+          Allow: components["headers"]["AllowWrites"];
+          "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+          "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+          "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+        };
+        content: {
+          "application/json": components["schemas"]["Detail"];
+        };
+      };
+      /** @description The body is not text/csv. */
+      415: {
+        headers: {
+          "X-Request-Id": components["headers"]["X-Request-Id"];
+          Allow: components["headers"]["AllowWrites"];
+          "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+          "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+          "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+        };
+        content: {
+          "application/json": components["schemas"]["Detail"];
+        };
+      };
+      /** @description This Idempotency-Key was used with another body. */
+      422: {
+        headers: {
+          "X-Request-Id": components["headers"]["X-Request-Id"];
+          Allow: components["headers"]["AllowWrites"];
+          "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+          "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+          "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+        };
+        content: {
+          "application/json": components["schemas"]["Detail"];
+        };
+      };
+      /** @description Too many requests from this address (only when the server sets RATE_LIMIT). */
+      429: {
+        headers: {
+          "X-Request-Id": components["headers"]["X-Request-Id"];
+          Allow: components["headers"]["AllowWrites"];
+          "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+          "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+          "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+          "Retry-After": components["headers"]["Retry-After"];
+        };
+        content: {
+          "application/json": components["schemas"]["Detail"];
+        };
+      };
+      /** @description The database is unavailable; try again after Retry-After seconds. */
+      503: {
+        headers: {
+          "X-Request-Id": components["headers"]["X-Request-Id"];
+          Allow: components["headers"]["AllowWrites"];
+          "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+          "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+          "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+          "Retry-After": components["headers"]["Retry-After"];
+        };
+        content: {
+          "application/json": components["schemas"]["Detail"];
+        };
+      };
+    };
+  };
+  /**
+   * Metadata of the CSV import
+   * @description What the URL renders and parses.
+   */
+  describeImport: {
+    parameters: {
+      query?: {
+        /** @description DRF’s format override: `json`, or `api` (the browsable API’s name), both JSON; any other value is a 404. */
+        format?: "json" | "api";
+      };
+      header?: {
+        "X-Request-Id"?: components["parameters"]["RequestId"];
+      };
+    };
+    responses: {
+      /** @description DRF’s metadata of this URL. */
+      200: {
+        headers: {
+          "X-Request-Id": components["headers"]["X-Request-Id"];
+          Allow: components["headers"]["AllowWrites"];
+          "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+          "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+          "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+        };
+        content: {
+          "application/json": components["schemas"]["Metadata"];
+        };
+      };
+      /** @description Unknown `format`. */
+      404: {
+        headers: {
+          "X-Request-Id": components["headers"]["X-Request-Id"];
+          Allow: components["headers"]["AllowWrites"];
+          "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+          "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+          "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+        };
+        content: {
+          "application/json": components["schemas"]["Detail"];
+        };
+      };
+      /** @description The Accept header allows neither JSON nor HTML. */
+      406: {
+        headers: {
+          "X-Request-Id": components["headers"]["X-Request-Id"];
+          Allow: components["headers"]["AllowWrites"];
+          "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+          "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+          "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+        };
+        content: {
+          "application/json": components["schemas"]["Detail"];
+        };
+      };
+      /** @description The body is larger than the server’s BODY_LIMIT. */
+      413: {
+        headers: {
+          "X-Request-Id": components["headers"]["X-Request-Id"];
+          Allow: components["headers"]["AllowWrites"];
+          "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+          "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+          "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+        };
+        content: {
+          "application/json": components["schemas"]["Detail"];
+        };
+      };
+      /** @description Too many requests from this address (only when the server sets RATE_LIMIT). */
+      429: {
+        headers: {
+          "X-Request-Id": components["headers"]["X-Request-Id"];
+          Allow: components["headers"]["AllowWrites"];
           "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
           "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
           "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];

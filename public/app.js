@@ -4,10 +4,12 @@
 //   api.js     requests, retries, idempotency keys      auth.js    the API token (sign-in form)
 //   prices.js  how prices look and are typed            forms.js   limits, errors, busy state
 //   list.js    the paged, searchable list               add.js / edit.js / delete.js  the writes
-//   status.js  the live status line
+//   status.js  the live status line                     bulk.js / csv.js  many prices, spreadsheets
 
 import { prepareAddForm, setUpAddForm } from './add.js';
 import { requireTokenForWrites, setUpSignIn } from './auth.js';
+import { setUpBulkPrices } from './bulk.js';
+import { setUpCsv } from './csv.js';
 import { deleteItem } from './delete.js';
 import { startEdit } from './edit.js';
 import { loadFieldLimits } from './forms.js';
@@ -43,5 +45,7 @@ const settings = loadPageSettings().then((loaded) => {
 });
 setUpAddForm();
 setUpRowActions();
+setUpBulkPrices();
+setUpCsv();
 Promise.all([settings, loadFieldLimits()]).then(prepareAddForm);
 startList(settings);

@@ -42,6 +42,10 @@ export interface Config {
   /** Where /metrics is served (on HOST), apart from the public PORT. */
   metricsPort: number;
   pageMaxLimit: number;
+  /** Most operations one POST /api/items/bulk/ may hold (413 above). */
+  bulkMaxOperations: number;
+  /** Most rows (besides the header) one CSV import may hold (413 above). */
+  importMaxRows: number;
   /** Origins allowed to call the API from a browser; `*` for any. Empty: no CORS headers. */
   corsOrigins: string[];
   /** ISO 4217 code the page shows prices in; null: plain grouped numbers. */
@@ -108,6 +112,8 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     metricsEnabled: bool('METRICS', true),
     metricsPort: int('METRICS_PORT', 9464, 0, 65535),
     pageMaxLimit: int('PAGE_MAX_LIMIT', 1000, 1, 1_000_000),
+    bulkMaxOperations: int('BULK_MAX_OPERATIONS', 1000, 1, 1_000_000),
+    importMaxRows: int('IMPORT_MAX_ROWS', 10_000, 1, 1_000_000),
     corsOrigins: parseOrigins(env.CORS_ORIGINS, problems),
     priceCurrency: parseCurrency(env.PRICE_CURRENCY, problems),
     priceMinorUnits: bool('PRICE_MINOR_UNITS', true),

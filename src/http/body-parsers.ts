@@ -1,8 +1,9 @@
 import { isUtf8 } from 'node:buffer';
 import Busboy from 'busboy';
+import { type CsvParse, parseCsv } from './csv.js';
 
-// DRF's three parsers, as pure functions of the body's bytes: JSON, form-urlencoded and multipart.
-// They run on the event loop for small bodies and on a worker thread for large ones (body.ts), so
+// DRF's three parsers, as pure functions of the body's bytes: JSON, form-urlencoded and multipart;
+// and two forms of our own: a JSON array of objects (bulk writes) and CSV (csv.ts). They run on the event loop for small bodies and on a worker thread for large ones (body.ts), so
 // they hold no state and report failure as a plain object that can cross threads.
 
 export type BodyData = Record<string, unknown>;
@@ -15,12 +16,34 @@ export interface BodyFailure {
 
 export type ParseResult = { data: BodyData } | { failure: BodyFailure };
 
+/** A JSON array: each object element holds only the fields read; other elements are kept as they are. */
+export type ListResult = { list: unknown[] } | { failure: BodyFailure };
+
+/** CSV: the records, or where the text stops being CSV. */
+export type CsvResult = CsvParse | { failure: BodyFailure };
+
 export type MediaType = 'application/json' | 'application/x-www-form-urlencoded' | 'multipart/form-data';
+
+/** What a body is read as: DRF's object (one of its three media types), a JSON array, or CSV. */
+export type BodyForm = 'object' | 'list' | 'csv';
 
 const parseFailure = (message: string): ParseResult => ({ failure: { statusCode: 400, body: { detail: message } } });
 const fieldFailure = (message: string): ParseResult => ({
   failure: { statusCode: 400, body: { non_field_errors: [message] } },
 });
+
+/** Parses a body in the given form: what the worker thread runs (body-worker.ts), and the event loop for small bodies. */
+export async function parseForm(
+  form: BodyForm,
+  bytes: Uint8Array,
+  mediaType: MediaType,
+  contentType: string,
+  fields: readonly string[],
+): Promise<ParseResult | ListResult | CsvResult> {
+  if (form === 'list') return parseJsonList(bytes, fields);
+  if (form === 'csv') return parseCsvBytes(bytes);
+  return parseBytes(bytes, mediaType, contentType, fields);
+}
 
 /**
  * The body as an object holding only `fields` (what the route reads; every other key is ignored
@@ -42,6 +65,53 @@ export async function parseBytes(
   return 'data' in result ? { data: project(result.data, fields) } : result;
 }
 
+/** A JSON body that must be an array (DRF's ListSerializer message otherwise), its objects projected as above. */
+export function parseJsonList(bytes: Uint8Array, fields: readonly string[]): ListResult {
+  const parsed = parseJsonValue(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+  if ('failure' in parsed) return parsed;
+  const { value } = parsed;
+  if (!Array.isArray(value)) {
+    const kind =
+      value === null
+        ? 'NoneType'
+        : typeof value === 'object'
+          ? 'dict'
+          : typeof value === 'number'
+            ? Number.isInteger(value)
+              ? 'int'
+              : 'float'
+            : pythonKind(value, Buffer.alloc(0));
+    return {
+      failure: { statusCode: 400, body: { non_field_errors: [`Expected a list of items but got type "${kind}".`] } },
+    };
+  }
+  return {
+    list: value.map((element) =>
+      element !== null && typeof element === 'object' && !Array.isArray(element) ? project(element, fields) : element,
+    ),
+  };
+}
+
+/** A CSV body: UTF-8 text (a spreadsheet's other encodings are refused, with the line), then csv.ts. */
+export function parseCsvBytes(bytes: Uint8Array): CsvResult {
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const text = buffer.toString('utf8');
+  if (!isUtf8(buffer)) {
+    const before = text.slice(0, text.indexOf('\ufffd'));
+    const line = before.split(/\r\n|\r|\n/).length;
+    return {
+      failure: {
+        statusCode: 400,
+        body: {
+          detail: `CSV parse error - line ${line}: the file is not UTF-8 text. Save it as "CSV UTF-8".`,
+          errors: [{ line, column: null, field: null, messages: ['Not UTF-8 text.'] }],
+        },
+      },
+    };
+  }
+  return parseCsv(text);
+}
+
 function project(data: BodyData, fields: readonly string[]): BodyData {
   const kept: BodyData = {};
   for (const field of fields) {
@@ -52,17 +122,22 @@ function project(data: BodyData, fields: readonly string[]): BodyData {
   return kept;
 }
 
-function parseJson(bytes: Buffer): ParseResult {
-  if (!isUtf8(bytes)) return parseFailure('JSON parse error - the body is not valid UTF-8');
+function parseJsonValue(bytes: Buffer): { value: unknown } | { failure: BodyFailure } {
+  if (!isUtf8(bytes)) return parseFailure('JSON parse error - the body is not valid UTF-8') as { failure: BodyFailure };
   if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) {
-    return parseFailure('JSON parse error - Unexpected UTF-8 BOM (decode using utf-8-sig)');
+    return parseFailure('JSON parse error - Unexpected UTF-8 BOM (decode using utf-8-sig)') as { failure: BodyFailure };
   }
-  let value: unknown;
   try {
-    value = JSON.parse(bytes.toString('utf8'));
+    return { value: JSON.parse(bytes.toString('utf8')) };
   } catch (error) {
-    return parseFailure(`JSON parse error - ${(error as Error).message}`);
+    return parseFailure(`JSON parse error - ${(error as Error).message}`) as { failure: BodyFailure };
   }
+}
+
+function parseJson(bytes: Buffer): ParseResult {
+  const parsed = parseJsonValue(bytes);
+  if ('failure' in parsed) return parsed;
+  const { value } = parsed;
   if (value !== null && typeof value === 'object' && !Array.isArray(value)) return { data: value as BodyData };
   if (value === null) return fieldFailure('No data provided');
   return fieldFailure(`Invalid data. Expected a dictionary, but got ${pythonKind(value, bytes)}.`);

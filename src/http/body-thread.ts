@@ -1,7 +1,7 @@
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { MediaType, ParseResult } from './body-parsers.js';
+import type { BodyForm, CsvResult, ListResult, MediaType, ParseResult } from './body-parsers.js';
 import type { ParseRequest } from './body-worker.js';
 
 // One worker thread for large bodies, started on first use. Bodies are parsed one at a time, in
@@ -19,7 +19,8 @@ const startWorker = (): Worker =>
       )
     : new Worker(WORKER_FILE);
 
-type Pending = { resolve(result: ParseResult): void; reject(error: Error): void };
+type AnyResult = ParseResult | ListResult | CsvResult;
+type Pending = { resolve(result: AnyResult): void; reject(error: Error): void };
 
 export class BodyThread {
   #worker: Worker | undefined;
@@ -27,9 +28,19 @@ export class BodyThread {
   readonly #pending = new Map<number, Pending>();
 
   parse(bytes: Buffer, mediaType: MediaType, contentType: string, fields: readonly string[]): Promise<ParseResult> {
+    return this.parseAs('object', bytes, mediaType, contentType, fields) as Promise<ParseResult>;
+  }
+
+  parseAs(
+    form: BodyForm,
+    bytes: Buffer,
+    mediaType: MediaType,
+    contentType: string,
+    fields: readonly string[],
+  ): Promise<AnyResult> {
     const worker = this.#start();
     const id = this.#nextId++;
-    const request: ParseRequest = { id, bytes, mediaType, contentType, fields };
+    const request: ParseRequest = { id, form, bytes, mediaType, contentType, fields };
     return new Promise((resolve, reject) => {
       this.#pending.set(id, { resolve, reject });
       if (this.#pending.size === 1) worker.ref();
@@ -46,7 +57,7 @@ export class BodyThread {
   #start(): Worker {
     if (this.#worker) return this.#worker;
     const worker = startWorker();
-    worker.on('message', ({ id, result }: { id: number; result: ParseResult }) => {
+    worker.on('message', ({ id, result }: { id: number; result: AnyResult }) => {
       this.#pending.get(id)?.resolve(result);
       this.#pending.delete(id);
       if (this.#pending.size === 0) worker.unref();

@@ -1,6 +1,15 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { type BodyData, type MediaType, type ParseResult, parseBytes } from './body-parsers.js';
+import {
+  type BodyData,
+  type BodyForm,
+  type CsvResult,
+  type ListResult,
+  type MediaType,
+  type ParseResult,
+  parseForm,
+} from './body-parsers.js';
 import { BodyThread } from './body-thread.js';
+import type { CsvProblem, CsvRecord } from './csv.js';
 import { ApiError, unsupportedMediaType } from './errors.js';
 
 // DRF's parsers: JSON, form-urlencoded and multipart, chosen by media type (case-insensitive,
@@ -8,6 +17,7 @@ import { ApiError, unsupportedMediaType } from './errors.js';
 // happens here, after the item lookup, in the contract's order of errors (§5.1).
 
 export type { BodyData } from './body-parsers.js';
+export type { CsvProblem, CsvRecord } from './csv.js';
 
 export const PARSED_MEDIA_TYPES: MediaType[] = [
   'application/json',
@@ -74,10 +84,54 @@ export async function parseBody(request: FastifyRequest, fields: readonly string
   const contentType = contentTypeOf(request) ?? '';
   const mediaType = contentType.split(';', 1)[0]?.trim().toLowerCase() as MediaType;
   if (!PARSED_MEDIA_TYPES.includes(mediaType)) throw unsupportedMediaType(contentType);
-  const result: ParseResult =
-    bytes.length <= IN_THREAD_BODY_BYTES
-      ? await parseBytes(bytes, mediaType, contentType, fields)
-      : await request.server.bodyThread.parse(bytes, mediaType, contentType, fields);
+  const result = (await parseOn(request, 'object', bytes, mediaType, contentType, fields)) as ParseResult;
   if ('failure' in result) throw new ApiError(result.failure.statusCode, result.failure.body);
   return result.data;
+}
+
+/** On the event loop when small, else on the worker thread. */
+const parseOn = (
+  request: FastifyRequest,
+  form: BodyForm,
+  bytes: Buffer,
+  mediaType: MediaType,
+  contentType: string,
+  fields: readonly string[],
+) =>
+  bytes.length <= IN_THREAD_BODY_BYTES
+    ? parseForm(form, bytes, mediaType, contentType, fields)
+    : request.server.bodyThread.parseAs(form, bytes, mediaType, contentType, fields);
+
+/** The media type a body must have, or the contract's 415 (an empty body has none to check). */
+function requireMediaType(request: FastifyRequest, wanted: string): string {
+  const contentType = contentTypeOf(request) ?? '';
+  const mediaType = contentType.split(';', 1)[0]?.trim().toLowerCase();
+  if (mediaType !== wanted) throw unsupportedMediaType(contentType);
+  return contentType;
+}
+
+/**
+ * A JSON array body (bulk writes): its object elements holding only `fields`, other elements as
+ * they are (the caller reports them); a body that is not an array is DRF's ListSerializer 400.
+ */
+export async function parseBodyList(request: FastifyRequest, fields: readonly string[]): Promise<unknown[]> {
+  const bytes = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+  // An empty body is DRF's empty dict, whatever its media type.
+  if (bytes.length === 0)
+    throw new ApiError(400, { non_field_errors: ['Expected a list of items but got type "dict".'] });
+  const contentType = requireMediaType(request, 'application/json');
+  const result = (await parseOn(request, 'list', bytes, 'application/json', contentType, fields)) as ListResult;
+  if ('failure' in result) throw new ApiError(result.failure.statusCode, result.failure.body);
+  return result.list;
+}
+
+/** A text/csv body's records (csv.ts), or where it stops being CSV (the caller answers it). */
+export async function parseBodyCsv(
+  request: FastifyRequest,
+): Promise<{ records: CsvRecord[] } | { problem: CsvProblem; header?: string[] }> {
+  const bytes = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+  const contentType = bytes.length === 0 ? 'text/csv' : requireMediaType(request, 'text/csv');
+  const result = (await parseOn(request, 'csv', bytes, 'application/json', contentType, [])) as CsvResult;
+  if ('failure' in result) throw new ApiError(result.failure.statusCode, result.failure.body);
+  return result;
 }

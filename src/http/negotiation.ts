@@ -1,20 +1,41 @@
 import { notAcceptable, notFound } from './errors.js';
 
-// DRF's content negotiation over its two renderers, JSON first, then the browsable HTML API.
+// DRF's content negotiation over its two renderers, JSON first, then the browsable HTML API; a
+// route may add CSV (the list does), after them, so that no Accept that chose JSON or HTML before
+// chooses otherwise now.
 // ?format= narrows the renderers to the one it names (Accept must still allow it); the most
 // specific Accept entries are tried first and, among equally specific ones, the first listed that
 // a renderer can satisfy wins. q is ignored.
 
-export type Renderer = 'json' | 'html';
+export type Renderer = 'json' | 'html' | 'csv';
 
-const RENDERERS: ReadonlyArray<{ format: string; type: string; subtype: string; renderer: Renderer }> = [
+/** Renderers a route may add to the two every API URL has. */
+export type ExtraRenderer = Exclude<Renderer, 'json' | 'html'>;
+
+interface RendererEntry {
+  format: string;
+  type: string;
+  subtype: string;
+  renderer: Renderer;
+}
+
+const RENDERERS: readonly RendererEntry[] = [
   { format: 'json', type: 'application', subtype: 'json', renderer: 'json' },
   { format: 'api', type: 'text', subtype: 'html', renderer: 'html' },
 ];
 
-export function negotiate(format: string | undefined, accept: string | undefined): Renderer {
+const EXTRA: Record<ExtraRenderer, RendererEntry> = {
+  csv: { format: 'csv', type: 'text', subtype: 'csv', renderer: 'csv' },
+};
+
+export function negotiate(
+  format: string | undefined,
+  accept: string | undefined,
+  extra: readonly ExtraRenderer[] = [],
+): Renderer {
   if (!format && (!accept || accept === '*/*' || accept === 'application/json')) return 'json';
-  const renderers = format ? RENDERERS.filter((r) => r.format === format) : RENDERERS;
+  const offered = extra.length === 0 ? RENDERERS : [...RENDERERS, ...extra.map((name) => EXTRA[name])];
+  const renderers = format ? offered.filter((r) => r.format === format) : offered;
   const [first] = renderers;
   if (!first) throw notFound();
   if (!accept) return first.renderer;

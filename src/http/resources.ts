@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, HTTPMethods, onRequestHookHandler, RouteOptions } from 'fastify';
 import { methodNotAllowed } from './errors.js';
-import { negotiate } from './negotiation.js';
+import { type ExtraRenderer, negotiate } from './negotiation.js';
 import { sendNotFoundPage } from './not-found.js';
 
 // The API's URLs and the methods each allows. Features register their routes on resources
@@ -11,6 +11,8 @@ import { sendNotFoundPage } from './not-found.js';
 declare module 'fastify' {
   interface FastifyContextConfig {
     resource?: Resource;
+    /** Renderers this route offers besides JSON and HTML (negotiation.ts). */
+    renderers?: readonly ExtraRenderer[];
   }
   interface FastifyInstance {
     apiResources: ResourceTable;
@@ -21,6 +23,8 @@ export interface Resource {
   url: string;
   allow: string;
   pattern: RegExp;
+  /** Has a parameter (`:id`): a URL without one that also matches (`/api/items/bulk/`) wins over it. */
+  parametric: boolean;
 }
 
 /** A URL (`/api/items/:id/`) and the methods it allows (`GET, PUT, …`). */
@@ -29,6 +33,7 @@ export const defineResource = (url: string, allow: string): Resource => ({
   allow,
   // Parameters are one path segment; the trailing slash is optional for every method.
   pattern: new RegExp(`^${url.replace(/:\w+/g, '[^/]+').replace(/\/$/, '/?')}$`),
+  parametric: /:\w/.test(url),
 });
 
 export class ResourceTable {
@@ -38,9 +43,12 @@ export class ResourceTable {
     if (!this.#resources.includes(resource)) this.#resources.push(resource);
   }
 
-  /** The resource whose URL matches the path, if any. */
+  /** The resource whose URL matches the path, if any; one without parameters first, as the router decides. */
   find(path: string): Resource | undefined {
-    return this.#resources.find((resource) => resource.pattern.test(path));
+    return (
+      this.#resources.find((resource) => !resource.parametric && resource.pattern.test(path)) ??
+      this.#resources.find((resource) => resource.pattern.test(path))
+    );
   }
 }
 
@@ -63,16 +71,16 @@ export function setApiHeaders(reply: FastifyReply, resource: Resource): FastifyR
 export function addApiResources(app: FastifyInstance, table: ResourceTable): void {
   app.decorate('apiResources', table);
   const checkRequest =
-    (routed: Resource): onRequestHookHandler =>
+    (routed: Resource, renderers: readonly ExtraRenderer[] = []): onRequestHookHandler =>
     (request, reply, done) => {
       // The router lets `/api/items/:id` match `/api/items/` and `/api/items//` with an empty id:
       // go by the path, which is the collection (405) or nothing (404).
       const path = pathOf(request.url);
-      const resource = routed.pattern.test(path) ? routed : table.find(path);
+      const resource = !routed.parametric && routed.pattern.test(path) ? routed : table.find(path);
       if (!resource) return void sendNotFoundPage(reply);
       setApiHeaders(reply, resource);
       try {
-        negotiate((request.query as { format?: string }).format, request.headers.accept);
+        negotiate((request.query as { format?: string }).format, request.headers.accept, renderers);
       } catch (error) {
         return done(error as Error);
       }
@@ -81,7 +89,7 @@ export function addApiResources(app: FastifyInstance, table: ResourceTable): voi
     };
   app.addHook('onRoute', (route) => {
     const routed = route.config?.resource as Resource | undefined;
-    if (routed) route.onRequest = [checkRequest(routed), ...[route.onRequest ?? []].flat()];
+    if (routed) route.onRequest = [checkRequest(routed, route.config?.renderers), ...[route.onRequest ?? []].flat()];
   });
 }
 

@@ -11,6 +11,8 @@ import { itemSchemas } from './schema.js';
 export interface ItemsSettings {
   idempotencyTtlSeconds: number;
   pageMaxLimit: number;
+  bulkMaxOperations: number;
+  importMaxRows: number;
 }
 
 /** The feature's context: made once per app, from the database, the settings and the field table. */
@@ -28,6 +30,8 @@ export function itemsContext(database: Database, settings: ItemsSettings, fields
     /** The body fields a write reads. */
     inputFields: Object.keys(fields),
     pageMaxLimit: settings.pageMaxLimit,
+    bulkMaxOperations: settings.bulkMaxOperations,
+    importMaxRows: settings.importMaxRows,
     idempotencyTtlMs: settings.idempotencyTtlSeconds * 1000,
   };
 }

@@ -1,5 +1,6 @@
 import { type TSchema, Type } from 'typebox';
 import { PARSED_MEDIA_TYPES } from '../http/body.js';
+import { BulkQuery, bulkSchemas, DESCRIPTIONS } from './bulk-schema.js';
 import { Detail, FilterErrors, FormatQuery, ItemListQuery, ItemParams, ItemQuery, type ItemSchemas } from './schema.js';
 
 // What the OpenAPI document says of each operation. The routes carry their query and path
@@ -20,7 +21,17 @@ export const docs = {
   remove: { params: ItemParams, querystring: ItemQuery },
   options: { querystring: FormatQuery },
   describeItem: { params: ItemParams, querystring: ItemQuery },
+  bulk: { querystring: BulkQuery },
 };
+
+/** A CSV file as the list answers it and the import reads it (README: CSV with spreadsheets). */
+const CSV_FILE = Type.String({
+  contentMediaType: 'text/csv',
+  description:
+    'RFC 4180 CSV, UTF-8: a header row `id,product,price`, then a row per item. Exported with a byte order mark ' +
+    'and CRLF line ends; a product starting with `=`, `+`, `-`, `@`, tab or CR (after any apostrophes) gets one ' +
+    'apostrophe in front so that spreadsheets show it as text, and the import removes exactly that apostrophe.',
+});
 
 // --- Named schemas --------------------------------------------------------------------------
 
@@ -40,7 +51,12 @@ const FieldMetadata = Type.Object(
 );
 
 /** Each schema in components.schemas, referenced with $ref wherever it is used. */
-const componentSchemas = ({
+const componentSchemas = (schemas: ItemSchemas): Record<string, TSchema> => ({
+  ...itemComponentSchemas(schemas),
+  ...bulkComponentSchemas(schemas),
+});
+
+const itemComponentSchemas = ({
   Item,
   ItemPage,
   ItemInput,
@@ -86,6 +102,40 @@ const componentSchemas = ({
   Readiness: Type.Object({ status: Type.Literal('ready') }, { additionalProperties: false }),
 });
 
+/** The bulk writes' and the CSV import's shapes (bulk-schema.ts), with references between them. */
+function bulkComponentSchemas(schemas: ItemSchemas): Record<string, TSchema> {
+  const bulk = bulkSchemas(schemas);
+  return {
+    BulkCreate: bulk.BulkCreate,
+    BulkUpdate: bulk.BulkUpdate,
+    BulkDelete: bulk.BulkDelete,
+    BulkOperations: Type.Array(oneOf(ref('BulkCreate'), ref('BulkUpdate'), ref('BulkDelete')), {
+      description:
+        'Operations applied in this order, all or nothing, in one transaction; each sees the effects of those ' +
+        'before it (two updates of one item apply one after the other).',
+    }),
+    BulkItem: bulk.BulkItem,
+    BulkResults: Type.Array(anyOf(ref('BulkItem'), Type.Null()), { description: DESCRIPTIONS.BulkResults }),
+    OperationErrors: bulk.OperationErrors,
+    BulkErrors: Type.Array(ref('OperationErrors'), { description: DESCRIPTIONS.BulkErrors }),
+    BulkFailure: bulk.BulkFailure,
+    ImportRow: bulk.ImportRow,
+    ImportSummary: Type.Object(
+      { ...bulk.ImportSummary.properties, rows: Type.Array(ref('ImportRow'), { description: 'Every row, in order.' }) },
+      { additionalProperties: false },
+    ),
+    ImportError: bulk.ImportError,
+    FlagErrors: Type.Object(
+      { dry_run: Type.Array(Type.String(), { minItems: 1 }) },
+      { additionalProperties: false, description: 'A bad `dry_run`: not a boolean.' },
+    ),
+    ImportErrors: Type.Object(
+      { detail: Type.String(), errors: Type.Array(ref('ImportError'), { minItems: 1 }) },
+      { additionalProperties: false, description: DESCRIPTIONS.ImportErrors },
+    ),
+  };
+}
+
 // --- Headers --------------------------------------------------------------------------------
 
 const header = (description: string, schema: TSchema, required = true) => ({ description, required, schema });
@@ -101,6 +151,12 @@ const HEADERS = {
   AllowRoot: header('The methods this URL allows.', Type.Literal('GET, HEAD, OPTIONS')),
   AllowItemList: header('The methods this URL allows.', Type.Literal('GET, POST, HEAD, OPTIONS')),
   AllowItem: header('The methods this URL allows.', Type.Literal('GET, PUT, PATCH, DELETE, HEAD, OPTIONS')),
+  AllowWrites: header('The methods this URL allows.', Type.Literal('POST, OPTIONS')),
+  'Content-Disposition': header(
+    'A CSV answer is a file to save: `attachment; filename="items.csv"`.',
+    Type.Literal('attachment; filename="items.csv"'),
+    false,
+  ),
   ETag: header(
     'Strong validator of this representation: send it back in If-None-Match (304) or If-Match (412 on a change).',
     Type.String({ pattern: '^"[\\x21\\x23-\\x7e]*"$' }),
@@ -117,11 +173,12 @@ const HEADERS = {
   'X-RateLimit-Reset': rateLimit('Seconds until the current minute ends'),
 };
 type HeaderName = keyof typeof HEADERS;
-type Resource = 'root' | 'list' | 'item' | 'health';
+type Resource = 'root' | 'list' | 'item' | 'writes' | 'health';
 const ALLOW: Record<Exclude<Resource, 'health'>, HeaderName> = {
   root: 'AllowRoot',
   list: 'AllowItemList',
   item: 'AllowItem',
+  writes: 'AllowWrites',
 };
 
 // --- Request parameters and security --------------------------------------------------------
@@ -182,6 +239,8 @@ interface Answer {
   body?: TSchema;
   /** Default: application/json. */
   mediaType?: string;
+  /** Further media types of the same answer, each with its body. */
+  alternatives?: Record<string, TSchema>;
   /** Headers of this answer beyond those every answer of the resource has; true: always sent. */
   headers?: Partial<Record<HeaderName, boolean>>;
 }
@@ -231,6 +290,7 @@ const BAD_WRITE: Answer = {
     'for a body that cannot be parsed.',
   body: anyOf(ref('FieldErrors'), ref('FilterErrors'), ref('Detail')),
 };
+const FLAG_ERRORS = ref('FlagErrors');
 const ITEM_ANSWER: Answer = { description: 'The item.', body: ref('Item'), headers: { ETag: true } };
 const METADATA: Answer = { description: 'DRF’s metadata of this URL.', body: ref('Metadata') };
 
@@ -243,7 +303,7 @@ interface OperationDoc {
   summary: string;
   description: string;
   headers?: ParameterName[];
-  body?: 'ItemInput' | 'ItemPatch';
+  body?: 'ItemInput' | 'ItemPatch' | 'BulkOperations' | 'Csv';
   write?: boolean;
   responses: Record<number, Answer>;
 }
@@ -278,13 +338,19 @@ const OPERATIONS: Record<string, OperationDoc> = {
     headers: ['IfNoneMatch'],
     responses: {
       200: {
-        description: 'The items (a bare array), or a page of them when `page_size` or `limit` is given.',
+        description:
+          'The items (a bare array), or a page of them when `page_size` or `limit` is given; or CSV with ' +
+          '`Accept: text/csv` or `format=csv` (all items matching the filters, in the order asked, whatever the ' +
+          'pagination parameters; streamed, without an ETag, with Content-Disposition).',
         body: oneOf(Type.Array(ref('Item')), ref('ItemPage')),
-        headers: { ETag: false },
+        alternatives: { 'text/csv': CSV_FILE },
+        headers: { ETag: false, 'Content-Disposition': false },
       },
       304: ERRORS[304] as Answer,
       400: BAD_FILTER,
-      ...errors(404, 406, 429, 503),
+      404: { description: 'Unknown `format` (other than json, api and csv).', body: ref('Detail') },
+      406: { description: 'The Accept header allows none of JSON, HTML and CSV.', body: ref('Detail') },
+      ...errors(429, 503),
     },
   },
   'POST /api/items': {
@@ -395,6 +461,104 @@ const OPERATIONS: Record<string, OperationDoc> = {
       ...errors(404, 406, 413, 429, 503),
     },
   },
+  'POST /api/items/bulk': {
+    operationId: 'bulkWrite',
+    tag: 'items',
+    resource: 'writes',
+    summary: 'Create, change and delete many items at once',
+    description:
+      'Applies the operations in order in one transaction: either all of them apply, or none does and the answer ' +
+      'says why. An operation sees the effects of those before it (two updates of one item apply one after the ' +
+      'other; an update after a delete of the same id is a 404). At most BULK_MAX_OPERATIONS (default 1000). ' +
+      'All operations are validated before anything is written (400); then missing items (404) are reported ' +
+      'before stale preconditions (412), every failing operation at once. `if_match` is compared as If-Match is ' +
+      'on a single write. With `dry_run=true` everything is applied and rolled back: the answer says what would ' +
+      'happen (ids of creates are then not kept). With an Idempotency-Key, a retry of the same request answers ' +
+      'the first 200 again and writes nothing.',
+    headers: ['IdempotencyKey'],
+    body: 'BulkOperations',
+    write: true,
+    responses: {
+      200: {
+        description: 'Every operation applied (or, with dry_run, would apply); the results in input order.',
+        body: ref('BulkResults'),
+        headers: { 'Idempotent-Replayed': false },
+      },
+      400: {
+        description:
+          'Invalid operations: an array aligned with the input, `{}` for the valid ones and DRF’s field-error ' +
+          'map for the others; or `{"non_field_errors"}` for a body that is not an array, `{"detail"}` for one ' +
+          'that is not JSON or a malformed Idempotency-Key, `{"dry_run"}` for a bad dry_run. Nothing was written.',
+        body: anyOf(ref('BulkErrors'), ref('FieldErrors'), ref('Detail'), FLAG_ERRORS),
+      },
+      404: {
+        description:
+          'An operation names an item that does not exist when it is reached (`operations`: their indexes from ' +
+          '0, `ids`: their ids); or an unknown `format`. Nothing was written.',
+        body: anyOf(ref('BulkFailure'), ref('Detail')),
+      },
+      412: {
+        description:
+          'An `if_match` does not match its item when reached (which ones: `operations`, `ids`). Nothing was written.',
+        body: ref('BulkFailure'),
+      },
+      413: { description: 'More than BULK_MAX_OPERATIONS operations, or a body over BODY_LIMIT.', body: ref('Detail') },
+      415: { description: 'The body is not application/json.', body: ref('Detail') },
+      ...errors(401, 406, 422, 429, 503),
+    },
+  },
+  'OPTIONS /api/items/bulk': {
+    operationId: 'describeBulkWrite',
+    tag: 'items',
+    resource: 'writes',
+    summary: 'Metadata of the bulk writes',
+    description: 'What the URL renders and parses.',
+    responses: { 200: METADATA, ...errors(404, 406, 413, 429) },
+  },
+  'POST /api/items/import': {
+    operationId: 'importItems',
+    tag: 'items',
+    resource: 'writes',
+    summary: 'Apply a CSV file of items',
+    description:
+      'Reads a CSV file with the columns id, product and price (in any order, as the list exports them): a row ' +
+      'with an empty id creates an item, a row with an id sets that item’s product and price. The rows are ' +
+      'applied as one bulk write: all or nothing. At most IMPORT_MAX_ROWS rows (default 10,000) within BODY_LIMIT. ' +
+      'With `dry_run=true` nothing is written and the answer says what would change (created, updated, unchanged). ' +
+      'An Idempotency-Key works as on a bulk write.',
+    headers: ['IdempotencyKey'],
+    body: 'Csv',
+    write: true,
+    responses: {
+      200: {
+        description: 'What the import did (or, with dry_run, would do), row by row.',
+        body: ref('ImportSummary'),
+        headers: { 'Idempotent-Replayed': false },
+      },
+      400: {
+        description:
+          'The file is not CSV (bad quoting: where, by line and column), not UTF-8, has another header or a row ' +
+          'with another number of values, or values the fields refuse: every problem by line and column. Or ' +
+          '`{"detail"}` for a malformed Idempotency-Key, `{"dry_run"}` for a bad dry_run. Nothing was written.',
+        body: anyOf(ref('ImportErrors'), ref('Detail'), FLAG_ERRORS),
+      },
+      404: {
+        description: 'A row’s id names no item (by line and column); or an unknown `format`. Nothing was written.',
+        body: anyOf(ref('ImportErrors'), ref('Detail')),
+      },
+      413: { description: 'More than IMPORT_MAX_ROWS rows, or a body over BODY_LIMIT.', body: ref('Detail') },
+      415: { description: 'The body is not text/csv.', body: ref('Detail') },
+      ...errors(401, 406, 422, 429, 503),
+    },
+  },
+  'OPTIONS /api/items/import': {
+    operationId: 'describeImport',
+    tag: 'items',
+    resource: 'writes',
+    summary: 'Metadata of the CSV import',
+    description: 'What the URL renders and parses.',
+    responses: { 200: METADATA, ...errors(404, 406, 413, 429) },
+  },
   'GET /healthz': {
     operationId: 'checkLiveness',
     tag: 'health',
@@ -471,7 +635,16 @@ function response(doc: OperationDoc, answer: Answer): Json {
   return {
     description: answer.description,
     headers: responseHeaders(doc, answer),
-    ...(answer.body ? { content: { [answer.mediaType ?? 'application/json']: { schema: answer.body } } } : {}),
+    ...(answer.body
+      ? {
+          content: {
+            [answer.mediaType ?? 'application/json']: { schema: answer.body },
+            ...Object.fromEntries(
+              Object.entries(answer.alternatives ?? {}).map(([type, schema]) => [type, { schema }]),
+            ),
+          },
+        }
+      : {}),
   };
 }
 
@@ -493,7 +666,7 @@ function operation(doc: OperationDoc, generated: Json): Json {
       ? {
           requestBody: {
             required: true,
-            content: Object.fromEntries(PARSED_MEDIA_TYPES.map((type) => [type, { schema: ref(body) }])),
+            content: requestContent(body),
           },
         }
       : {}),
@@ -502,6 +675,12 @@ function operation(doc: OperationDoc, generated: Json): Json {
       Object.entries(doc.responses).map(([status, answer]) => [status, response(doc, answer)]),
     ),
   };
+}
+
+function requestContent(body: NonNullable<OperationDoc['body']>): Json {
+  if (body === 'BulkOperations') return { 'application/json': { schema: ref(body) } };
+  if (body === 'Csv') return { 'text/csv': { schema: CSV_FILE } };
+  return Object.fromEntries(PARSED_MEDIA_TYPES.map((type) => [type, { schema: ref(body) }]));
 }
 
 /** The documented path: the route's URL without its trailing slash (the server answers both). */

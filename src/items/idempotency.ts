@@ -11,16 +11,21 @@ import type { ItemStore } from './repository/items.js';
 
 /** A retry of a POST made with the same Idempotency-Key: the first answer again, or 422 for another body. */
 export function replay(reply: FastifyReply, stored: StoredResponse, requestHash: string) {
+  const { id } = JSON.parse(checkSameRequest(stored, requestHash).body) as { id: number };
+  return replayAnswer(reply.header('etag', itemEtag({ id, version: 1 })), stored, requestHash);
+}
+
+/** The first answer again, as stored (a bulk write's, which has no ETag of its own), or 422 for another body. */
+export function replayAnswer(reply: FastifyReply, stored: StoredResponse, requestHash: string) {
+  checkSameRequest(stored, requestHash);
+  return reply.code(stored.statusCode).header('idempotent-replayed', 'true').type('application/json').send(stored.body);
+}
+
+function checkSameRequest(stored: StoredResponse, requestHash: string): StoredResponse {
   if (stored.requestHash !== requestHash) {
     throw detail(422, 'This Idempotency-Key was already used with a different request body.');
   }
-  const { id } = JSON.parse(stored.body) as { id: number };
-  return reply
-    .code(stored.statusCode)
-    .header('idempotent-replayed', 'true')
-    .header('etag', itemEtag({ id, version: 1 }))
-    .type('application/json')
-    .send(stored.body);
+  return stored;
 }
 
 export function idempotencyKeyOf(header: string | string[] | undefined): string | undefined {
@@ -31,8 +36,10 @@ export function idempotencyKeyOf(header: string | string[] | undefined): string 
   return header;
 }
 
-export const hashRequest = (contentType: string | undefined, body: unknown) =>
+/** The hash a retry must match: the media type and the body's bytes, and the operation (`scope`) besides a create. */
+export const hashRequest = (contentType: string | undefined, body: unknown, scope = '') =>
   createHash('sha256')
+    .update(scope === '' ? '' : `${scope}\n`)
     .update(`${(contentType ?? '').split(';', 1)[0]?.trim().toLowerCase()}\n`)
     .update(Buffer.isBuffer(body) ? body : Buffer.alloc(0))
     .digest('base64url');

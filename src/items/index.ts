@@ -1,11 +1,13 @@
 import type { FastifyInstance } from 'fastify';
 import type { ItemsContext } from './context.js';
 import { sweepExpiredKeys } from './idempotency.js';
+import { bulkRoutes } from './routes/bulk.js';
 import { collectionRoutes } from './routes/collection.js';
 import { itemRoutes } from './routes/item.js';
 import { rootRoutes } from './routes/root.js';
 
-// The items feature: /api/, /api/items/ and /api/items/{id}/, over the items repository.
+// The items feature: /api/, /api/items/, /api/items/{id}/, and the bulk writes /api/items/bulk/
+// and /api/items/import/, over the items repository.
 
 export { type ItemsContext, itemsContext } from './context.js';
 
@@ -13,6 +15,7 @@ export async function itemsFeature(app: FastifyInstance, { items }: { items: Ite
   rootRoutes(app);
   collectionRoutes(app, items);
   itemRoutes(app, items);
+  bulkRoutes(app, items);
   const stopSweeping = sweepExpiredKeys(items.store, items.idempotencyTtlMs, app.log);
   app.addHook('onClose', stopSweeping);
 }

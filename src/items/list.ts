@@ -1,7 +1,9 @@
 import { Readable } from 'node:stream';
 import { setImmediate } from 'node:timers/promises';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { negotiate } from '../http/negotiation.js';
 import { type ItemsContext, originOf, queryOf } from './context.js';
+import { itemsCsv } from './csv.js';
 import { bodyEtag, isNotModified } from './etag.js';
 import { createListCache, type RenderedList } from './list-cache.js';
 import { paginationOf, windowOf } from './pagination.js';
@@ -10,13 +12,17 @@ import type { ItemFilter, ItemOrder } from './repository/filters.js';
 import { countItems, listItems, listItemsInChunks } from './repository/items.js';
 import type { ItemRecord } from './repository/tables.js';
 
-// GET /api/items/: the bare array (contract), or a page with ?limit= or ?page_size= (pagination.ts).
+// GET /api/items/: the bare array (contract), or a page with ?limit= or ?page_size= (pagination.ts);
+// CSV (csv.ts) with Accept: text/csv or ?format=csv, always the whole list, streamed.
 // The bare list is cached per state of the database (its change token: any write, by any process,
 // gives a new one), so reading an unchanged list costs a look-up, not a query and a render.
 
 /** A list longer than this is streamed out, a smaller chunk at a time (bounded memory). */
 const LIST_CHUNK = 20_000;
 const STREAM_CHUNK = 2_000;
+
+/** What the list renders besides JSON (and the browsable API's name for it). */
+export const LIST_RENDERERS = ['csv'] as const;
 
 export function createListHandler(items: ItemsContext) {
   const { store, render } = items;
@@ -42,6 +48,13 @@ export function createListHandler(items: ItemsContext) {
     const query = queryOf(request);
     const filter = filterOf(query);
     const order = orderOf(query, items.orderable);
+    if (negotiate(query.format, request.headers.accept, LIST_RENDERERS) === 'csv') {
+      const chunks = listItemsInChunks(store, filter, order, STREAM_CHUNK);
+      return reply
+        .type('text/csv; charset=utf-8; header=present')
+        .header('content-disposition', 'attachment; filename="items.csv"')
+        .send(Readable.from(itemsCsv(items.fields, chunks)));
+    }
     const pagination = paginationOf(query, items.pageMaxLimit);
     if (pagination) {
       const count = await countItems(store, filter);

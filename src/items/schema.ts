@@ -112,6 +112,17 @@ export const ItemListQuery = Type.Object({
     }),
   ),
   format: Type.Optional(
+    Type.Union([Type.Literal('json'), Type.Literal('api'), Type.Literal('csv')], {
+      description:
+        'DRF’s format override: `json`, or `api` (the browsable API’s name), both JSON; `csv`: the list as CSV ' +
+        '(as `Accept: text/csv`); any other value is a 404.',
+    }),
+  ),
+});
+
+/** What every /api URL reads of the query string: DRF's format override (CSV is the list's alone). */
+export const FormatQuery = Type.Object({
+  format: Type.Optional(
     Type.Union([Type.Literal('json'), Type.Literal('api')], {
       description:
         'DRF’s format override: `json`, or `api` (the browsable API’s name), both JSON; any other value is a 404.',
@@ -119,11 +130,11 @@ export const ItemListQuery = Type.Object({
   ),
 });
 
-/** What every /api URL reads of the query string: DRF's format override. */
-export const FormatQuery = Type.Pick(ItemListQuery, ['format']);
-
 /** The filters item URLs honour too (an item outside the filter is a 404). */
-export const ItemQuery = Type.Pick(ItemListQuery, ['product', 'search', 'price_min', 'price_max', 'format']);
+export const ItemQuery = Type.Object({
+  ...Type.Pick(ItemListQuery, ['product', 'search', 'price_min', 'price_max']).properties,
+  ...FormatQuery.properties,
+});
 
 export const ItemParams = Type.Object({
   id: Type.Integer({ minimum: 1, description: 'The item’s id. Anything that is not an integer is a 404.' }),

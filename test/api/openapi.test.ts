@@ -108,6 +108,24 @@ const OPERATIONS: Record<string, Record<string, { id: string; tag: string; heade
     },
     options: { id: 'describeItem', tag: 'items', headers: [], answers: [200, 400, 404, 406, 413, 429, 503] },
   },
+  '/api/items/bulk': {
+    post: {
+      id: 'bulkWrite',
+      tag: 'items',
+      headers: ['Idempotency-Key'],
+      answers: [200, 400, 401, 404, 406, 412, 413, 415, 422, 429, 503],
+    },
+    options: { id: 'describeBulkWrite', tag: 'items', headers: [], answers: [200, 404, 406, 413, 429] },
+  },
+  '/api/items/import': {
+    post: {
+      id: 'importItems',
+      tag: 'items',
+      headers: ['Idempotency-Key'],
+      answers: [200, 400, 401, 404, 406, 413, 415, 422, 429, 503],
+    },
+    options: { id: 'describeImport', tag: 'items', headers: [], answers: [200, 404, 406, 413, 429] },
+  },
   '/healthz': { get: { id: 'checkLiveness', tag: 'health', headers: [], answers: [200] } },
   '/readyz': { get: { id: 'checkReadiness', tag: 'health', headers: [], answers: [200, 503] } },
 };
@@ -301,6 +319,8 @@ describe('OpenAPI document', () => {
       ['/api', 'options'],
       ['/api/items', 'post'],
       ['/api/items', 'options'],
+      ['/api/items/bulk', 'options'],
+      ['/api/items/import', 'options'],
     ]) {
       assert.deepEqual(Object.keys(parameters(path as string, method as string)), ['format'], `${method} ${path}`);
     }
@@ -442,7 +462,9 @@ describe('every answer the document lists is one the server gives', () => {
     const seen = new Set<string>();
     const documentedPath = (url: string) => {
       const path = (url.split('?')[0] as string).replace(/\/$/, '') || '/';
-      return path.replace(/^\/api\/items\/[^/]+$/, '/api/items/{id}');
+      return /^\/api\/items\/(bulk|import)$/.test(path)
+        ? path
+        : path.replace(/^\/api\/items\/[^/]+$/, '/api/items/{id}');
     };
     const answer = async (target: typeof app, method: string, url: string, options: SendOptions = {}) => {
       const res = await send(target, method, url, options); // checked against the document
@@ -494,6 +516,41 @@ describe('every answer the document lists is one the server gives', () => {
       if (method !== 'POST')
         await answer(app, method, url, json({ product: 'Quince', price: 2 }, { 'if-match': '"0-0"' }));
     }
+    // Bulk writes and the CSV import.
+    const csv = (text: string, headers: Record<string, string> = {}) => ({
+      body: text,
+      type: 'text/csv',
+      headers: { ...auth, ...headers },
+    });
+    for (const url of ['/api/items/bulk/', '/api/items/import/']) {
+      await answer(app, 'OPTIONS', url);
+      await answer(app, 'OPTIONS', `${url}?format=xml`);
+      await answer(app, 'OPTIONS', url, { headers: { accept: 'application/xml' } });
+      await answer(app, 'OPTIONS', url, big);
+      await answer(app, 'POST', url, { ...json([]), headers: {} }); // no token: 401
+      await answer(app, 'POST', `${url}?format=xml`, json([]));
+      await answer(app, 'POST', url, { ...json([]), headers: { ...auth, accept: 'application/xml' } });
+      await answer(app, 'POST', url, big);
+      await answer(app, 'POST', url, { body: 'x', type: 'text/plain', headers: auth });
+      await answer(app, 'POST', `${url}?dry_run=maybe`, json([]));
+    }
+    const create = [{ op: 'create', product: 'Fig', price: 1 }];
+    await answer(app, 'POST', '/api/items/bulk/', json(create, { 'idempotency-key': 'b1' }));
+    await answer(app, 'POST', '/api/items/bulk/', json(create, { 'idempotency-key': 'b1' }));
+    await answer(app, 'POST', '/api/items/bulk/', json([], { 'idempotency-key': 'b1' }));
+    await answer(app, 'POST', '/api/items/bulk/', json([{ op: 'nope' }]));
+    await answer(app, 'POST', '/api/items/bulk/', json([{ op: 'delete', id: 999 }]));
+    await answer(app, 'POST', '/api/items/bulk/', json([{ op: 'delete', id: apple?.id, if_match: '"0-0"' }]));
+    await answer(app, 'POST', '/api/items/bulk/', json(Array.from({ length: 1001 }, () => 0)));
+    await answer(app, 'POST', '/api/items/import/', csv('id,product,price\r\n,Kiwi,2\r\n'));
+    await answer(
+      app,
+      'POST',
+      '/api/items/import/',
+      csv('id,product,price\r\n,Kiwi,2\r\n', { 'idempotency-key': 'b1' }),
+    );
+    await answer(app, 'POST', '/api/items/import/', csv('id,product,price\r\n,"Kiwi\r\n'));
+    await answer(app, 'POST', '/api/items/import/', csv('id,product,price\r\n999,Kiwi,2\r\n'));
     await answer(app, 'PUT', item, json({ product: 'Quince', price: 2 }));
     await answer(app, 'PATCH', item, json({ price: 3 }));
     await answer(app, 'DELETE', item, { headers: auth });
@@ -514,6 +571,10 @@ describe('every answer the document lists is one the server gives', () => {
       ['PATCH', '/api/items/1/'],
       ['DELETE', '/api/items/1/'],
       ['OPTIONS', '/api/items/1/'],
+      ['POST', '/api/items/bulk/'],
+      ['OPTIONS', '/api/items/bulk/'],
+      ['POST', '/api/items/import/'],
+      ['OPTIONS', '/api/items/import/'],
     ]) {
       assert.equal((await answer(throttled, method as string, url as string)).status, 429, `${method} ${url}`);
     }

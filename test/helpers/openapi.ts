@@ -70,7 +70,10 @@ export class ResponseValidator {
   /** What is wrong with this answer under the document; empty when nothing. */
   problems(exchange: Exchange): string[] {
     const path = exchange.url.split('?', 1)[0] ?? '';
-    const matched = this.#paths.find(({ pattern }) => pattern.test(path));
+    // A path without parameters wins over a template that also matches it (/api/items/bulk), as in the router.
+    const matched =
+      this.#paths.find(({ template, pattern }) => !template.includes('{') && pattern.test(path)) ??
+      this.#paths.find(({ pattern }) => pattern.test(path));
     if (!matched) return [`no documented path matches ${path}`];
     const pathPointer = `/paths/${escapeToken(matched.template)}`;
     const pathItem = this.#document.paths[matched.template] as Record<string, Json>;

@@ -1,6 +1,6 @@
 import { inTransaction } from '../../db/prepared.js';
 import { type ItemStore, insertItem } from './items.js';
-import { type ItemRecord, itemDb } from './tables.js';
+import { type ItemDb, type ItemRecord, itemDb } from './tables.js';
 
 // Answers to POSTs made with an Idempotency-Key, kept in the database so that a retry reaching
 // another replica gets the same answer (idempotency.ts has the HTTP side).
@@ -41,22 +41,11 @@ export async function createOnce(
   const created = await itemDb(store.database)
     .transaction()
     .execute(async (trx) => {
-      await trx
-        .deleteFrom('idempotency_keys')
-        .where('key', '=', key)
-        .where('created_at', '<', now - ttlMs)
-        .execute();
       const item = await insertItem(store, values, inTransaction(trx, store.database.kind));
-      const body = render(item);
-      const claimed = await trx
-        .insertInto('idempotency_keys')
-        .values({ key, request_hash: requestHash, status_code: 201, response_body: body, created_at: now })
-        .onConflict((conflict) => conflict.column('key').doNothing())
-        .returning('key')
-        .executeTakeFirst();
+      const stored = { requestHash, statusCode: 201, body: render(item) };
       // Lost the race: roll the item back.
-      if (!claimed) throw CLAIMED_ELSEWHERE;
-      return { item, stored: { requestHash, statusCode: 201, body } };
+      if (!(await claimKey(trx, key, stored, ttlMs, now))) throw CLAIMED_ELSEWHERE;
+      return { item, stored };
     })
     .catch((error) => {
       if (error === CLAIMED_ELSEWHERE) return undefined;
@@ -66,6 +55,37 @@ export async function createOnce(
   const stored = await findResponse(store, key, ttlMs);
   if (!stored) throw new Error('idempotency key vanished after a conflict');
   return { stored };
+}
+
+/**
+ * Stores `stored` under `key` in the transaction `trx` (replacing an expired answer); false when
+ * another request holds the key (the caller rolls back and replays that answer).
+ */
+export async function claimKey(
+  trx: ItemDb,
+  key: string,
+  stored: StoredResponse,
+  ttlMs: number,
+  now = Date.now(),
+): Promise<boolean> {
+  await trx
+    .deleteFrom('idempotency_keys')
+    .where('key', '=', key)
+    .where('created_at', '<', now - ttlMs)
+    .execute();
+  const claimed = await trx
+    .insertInto('idempotency_keys')
+    .values({
+      key,
+      request_hash: stored.requestHash,
+      status_code: stored.statusCode,
+      response_body: stored.body,
+      created_at: now,
+    })
+    .onConflict((conflict) => conflict.column('key').doNothing())
+    .returning('key')
+    .executeTakeFirst();
+  return claimed !== undefined;
 }
 
 /** Deletes up to `limit` stored answers older than `before` (ms); how many it deleted. */

@@ -69,9 +69,15 @@ const byId = prepared<
   ),
 );
 
-export async function getItem(store: ItemStore, id: number, filter: ItemFilter = {}): Promise<Record_ | undefined> {
+/** The item, unless it does not exist or is outside the filter; in a transaction when a runner is given. */
+export async function getItem(
+  store: ItemStore,
+  id: number,
+  filter: ItemFilter = {},
+  runner: QueryRunner = store.database,
+): Promise<Record_ | undefined> {
   const shape = { filter: filterShape(filter), columns: store.columns, searched: store.searched };
-  const { rows } = await byId(store.database, shape, { ...params(filter), id });
+  const { rows } = await byId(runner, shape, { ...params(filter), id });
   return rows[0];
 }
 
@@ -243,12 +249,14 @@ export interface WriteConditions {
  * Applies the changes (validated field values) if they change something, and bumps the version,
  * in one statement. Only when it writes nothing is the item read, to tell why: it does not exist
  * (undefined), it has another version than expected (STALE), or nothing would change (the item).
+ * In a transaction when a runner is given.
  */
 export async function updateItem(
   store: ItemStore,
   id: number,
   changes: Values,
   { expectedVersion, filter = {} }: WriteConditions = {},
+  runner: QueryRunner = store.database,
 ): Promise<Record_ | typeof STALE | undefined> {
   const fields = Object.keys(changes).filter((name) => name in store.fields && changes[name] !== undefined);
   if (fields.length > 0) {
@@ -264,10 +272,10 @@ export async function updateItem(
     // The new values by names of their own: a filter may name the same column (?product=).
     const newValues = Object.fromEntries(Object.entries(row).map(([name, value]) => [`new_${name}`, value]));
     const values = { ...params(filter), ...newValues, id, expectedVersion: expectedVersion ?? 0 };
-    const { rows } = await updateQuery(store.database, shape, values);
+    const { rows } = await updateQuery(runner, shape, values);
     if (rows[0]) return rows[0];
   }
-  const item = await getItem(store, id, filter);
+  const item = await getItem(store, id, filter, runner);
   if (!item) return undefined;
   return expectedVersion !== undefined && item.version !== expectedVersion ? STALE : item;
 }
@@ -279,16 +287,20 @@ const deleteQuery = prepared<WriteShape, WriteParams, never>((db, shape, p) => {
   return q;
 });
 
-/** True when deleted; else undefined (no such item) or STALE (another version than expected). */
+/**
+ * True when deleted; else undefined (no such item) or STALE (another version than expected).
+ * In a transaction when a runner is given.
+ */
 export async function deleteItem(
   store: ItemStore,
   id: number,
   { expectedVersion, filter = {} }: WriteConditions = {},
+  runner: QueryRunner = store.database,
 ): Promise<true | typeof STALE | undefined> {
   const shape = { filter: filterShape(filter), searched: store.searched, conditional: expectedVersion !== undefined };
   const values = { ...params(filter), id, expectedVersion: expectedVersion ?? 0 };
-  const { numAffectedRows } = await deleteQuery(store.database, shape, values);
+  const { numAffectedRows } = await deleteQuery(runner, shape, values);
   if ((numAffectedRows ?? 0n) > 0n) return true;
   if (expectedVersion === undefined) return undefined;
-  return (await getItem(store, id, filter)) ? STALE : undefined;
+  return (await getItem(store, id, filter, runner)) ? STALE : undefined;
 }

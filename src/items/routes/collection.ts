@@ -5,7 +5,7 @@ import type { ItemsContext } from '../context.js';
 import { docs } from '../docs.js';
 import { itemEtag } from '../etag.js';
 import { hashRequest, idempotencyKeyOf, replay } from '../idempotency.js';
-import { createListHandler } from '../list.js';
+import { createListHandler, LIST_RENDERERS } from '../list.js';
 import { createOnce, findResponse } from '../repository/idempotency.js';
 import { insertItem } from '../repository/items.js';
 import { ITEM_LIST } from '../urls.js';
@@ -18,6 +18,7 @@ export function collectionRoutes(app: FastifyInstance, items: ItemsContext): voi
 
   routeOn(app, ITEM_LIST, 'GET', {
     schema: { ...docs.list, response: { 200: schemas.ItemList } },
+    config: { renderers: LIST_RENDERERS },
     handler: createListHandler(items),
   });
 
