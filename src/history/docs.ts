@@ -181,7 +181,11 @@ const OPERATIONS: Record<string, OperationDoc> = {
     responses: {
       200: {
         description: 'The stream of events.',
-        body: Type.String({ description: 'Server-Sent Events; each `data:` is a ChangeEvent.' }),
+        body: Type.Unsafe({
+          type: 'string',
+          description: 'Server-Sent Events; each `data:` is a ChangeEvent (JSON).',
+          'x-event-data': ref('ChangeEvent'),
+        }),
         mediaType: 'text/event-stream',
       },
       400: {
