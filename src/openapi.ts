@@ -17,9 +17,11 @@ export async function addOpenApi(app: FastifyInstance, schemas: ItemSchemas): Pr
     openapi: { openapi: '3.1.0', info: DOCUMENT_INFO },
     // The routes give their parameters; the rest of each operation is in items/docs.ts.
     transformObject: (generated) =>
-      completeDocument((generated as { openapiObject: Parameters<typeof completeDocument>[0] }).openapiObject, schemas, [
-        HISTORY_DOCUMENT,
-      ]),
+      completeDocument(
+        (generated as { openapiObject: Parameters<typeof completeDocument>[0] }).openapiObject,
+        schemas,
+        [HISTORY_DOCUMENT],
+      ),
   });
   app.get('/api/schema/', { schema: { hide: true } }, async () => app.swagger());
   await addDocsPage(app);

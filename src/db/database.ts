@@ -148,7 +148,11 @@ async function listen(
   let retry: NodeJS.Timeout | undefined;
   let delay = RELISTEN_FIRST_DELAY_MS;
   const connect = async (): Promise<void> => {
-    const next = new pgModule.Client({ connectionString: config.url, connectionTimeoutMillis: config.connectTimeoutMs, keepAlive: true });
+    const next = new pgModule.Client({
+      connectionString: config.url,
+      connectionTimeoutMillis: config.connectTimeoutMs,
+      keepAlive: true,
+    });
     next.on('notification', (message) => {
       if (message.channel === channel) onNotify();
     });

@@ -48,7 +48,10 @@ interface QueuedWrite {
 export const nowMicros = (): number => Math.trunc((performance.timeOrigin + performance.now()) * 1000);
 
 /** Gives a connection the change log's clock; `fixed` is the transaction's time, if one is running. */
-export function addChangeLogClock(db: SqliteDatabase.Database, fixed: () => number | undefined = () => undefined): void {
+export function addChangeLogClock(
+  db: SqliteDatabase.Database,
+  fixed: () => number | undefined = () => undefined,
+): void {
   db.function('pricebook_now_us', { deterministic: false, varargs: false }, () => fixed() ?? nowMicros());
 }
 

@@ -19,7 +19,10 @@ const HistoryQuery = Type.Object({
 
 const LowestPriceQuery = Type.Object({
   days: Type.Optional(
-    Type.Integer({ minimum: 1, description: 'The window, in days up to now: 1 to HISTORY_RETENTION_DAYS. Default 30.' }),
+    Type.Integer({
+      minimum: 1,
+      description: 'The window, in days up to now: 1 to HISTORY_RETENTION_DAYS. Default 30.',
+    }),
   ),
 });
 
@@ -30,7 +33,11 @@ const EventsQuery = Type.Object({
       description: 'Start after this event id (a `seq`), read from the log; Last-Event-ID wins when both are sent.',
     }),
   ),
-  product: Type.Optional(Type.String({ description: 'Only changes whose product (after the change) is exactly this (trimmed), as the list’s `product`.' })),
+  product: Type.Optional(
+    Type.String({
+      description: 'Only changes whose product (after the change) is exactly this (trimmed), as the list’s `product`.',
+    }),
+  ),
 });
 
 const EventsHeaders = Type.Object({
@@ -64,9 +71,15 @@ const At = Type.String({
 
 const HistoryEntry = Type.Object(
   {
-    seq: Type.Integer({ minimum: 1, description: 'The entry’s place in the global change log (the event id of the feed).' }),
+    seq: Type.Integer({
+      minimum: 1,
+      description: 'The entry’s place in the global change log (the event id of the feed).',
+    }),
     kind: Kind,
-    version: Type.Integer({ minimum: 1, description: 'The item’s version after the change (for a delete: the version deleted).' }),
+    version: Type.Integer({
+      minimum: 1,
+      description: 'The item’s version after the change (for a delete: the version deleted).',
+    }),
     product: Type.String(),
     price: Type.Integer(),
     at: At,
@@ -115,7 +128,10 @@ const HISTORY_PAGE = Type.Object(
     previous: Type.Union([Type.String({ format: 'uri' }), Type.Null()]),
     results: Type.Array(ref('HistoryEntry')),
   },
-  { additionalProperties: false, description: 'A page of the history (with `limit` or `page_size`), as the list’s pages.' },
+  {
+    additionalProperties: false,
+    description: 'A page of the history (with `limit` or `page_size`), as the list’s pages.',
+  },
 );
 
 const NO_HISTORY: Answer = {
@@ -153,7 +169,10 @@ const OPERATIONS: Record<string, OperationDoc> = {
       'in effect when the window opened: what EU shops must show next to a price reduction (Directive 98/6/EC, art. 6a).',
     responses: {
       200: { description: 'The lowest price, and when it took effect.', body: ref('LowestPrice') },
-      400: { description: '`days` is not a whole number from 1 to HISTORY_RETENTION_DAYS.', body: ref('LowestPriceErrors') },
+      400: {
+        description: '`days` is not a whole number from 1 to HISTORY_RETENTION_DAYS.',
+        body: ref('LowestPriceErrors'),
+      },
       404: {
         description: 'No item ever had this id, or it had no price in the window (deleted before it opened).',
         body: ref('Detail'),
@@ -195,7 +214,8 @@ const OPERATIONS: Record<string, OperationDoc> = {
       406: { description: 'The Accept header does not allow text/event-stream.', body: ref('Detail') },
       429: errors(429)[429] as Answer,
       503: {
-        description: 'Too many streams on this server (EVENTS_MAX_CLIENTS), or the database is unavailable: retry after Retry-After.',
+        description:
+          'Too many streams on this server (EVENTS_MAX_CLIENTS), or the database is unavailable: retry after Retry-After.',
         body: ref('Detail'),
         headers: { 'Retry-After': true },
       },
@@ -214,5 +234,7 @@ export const HISTORY_DOCUMENT: DocumentPart = {
     LowestPriceErrors: { ...optionalMessages(['days']), description: 'Invalid `days`.' },
     EventsErrors: { ...optionalMessages(['after', 'last_event_id']), description: 'Invalid event id.' },
   },
-  tags: [{ name: 'history', description: 'Prices over time: each item’s history, its lowest price, and the live feed.' }],
+  tags: [
+    { name: 'history', description: 'Prices over time: each item’s history, its lowest price, and the live feed.' },
+  ],
 };

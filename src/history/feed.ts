@@ -1,3 +1,4 @@
+import { setImmediate } from 'node:timers/promises';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Database } from '../db/database.js';
 import { type Change, changesAfter, changesAfterWithSnapshot, lastSeq } from './repository.js';
@@ -283,6 +284,8 @@ export class ChangeFeed {
         return;
       }
       if (changes.length < READ_BATCH) return;
+      // A long run of entries (one big transaction): let the connections take this batch first.
+      await setImmediate();
     }
   }
 

@@ -75,7 +75,12 @@ export async function countHistory(database: Database, id: number, period: Perio
 
 /** Whether the log has ever had an entry for this id (a deleted item's history stays). */
 export async function itemSeen(database: Database, id: number): Promise<boolean> {
-  const row = await logDb(database).selectFrom('item_changes').select('seq').where('item_id', '=', id).limit(1).executeTakeFirst();
+  const row = await logDb(database)
+    .selectFrom('item_changes')
+    .select('seq')
+    .where('item_id', '=', id)
+    .limit(1)
+    .executeTakeFirst();
   return row !== undefined;
 }
 

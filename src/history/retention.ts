@@ -1,9 +1,9 @@
 import { setImmediate } from 'node:timers/promises';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Database } from '../db/database.js';
+import { nowMicros } from '../db/sqlite-driver.js';
 import { pruneBefore } from './repository.js';
 import { MICROS_PER_DAY } from './time.js';
-import { nowMicros } from '../db/sqlite-driver.js';
 
 const PRUNE_BATCH = 500;
 const PRUNE_EVERY_MS = 10 * 60_000;

@@ -111,7 +111,10 @@ export function historyRoutes(
       const query = queryOf(request);
       const { product } = filterOf({ product: query.product });
       const after = positionOf(request.headers['last-event-id'], query.after);
-      reply.header('content-type', 'text/event-stream').header('cache-control', 'no-cache').header('x-accel-buffering', 'no');
+      reply
+        .header('content-type', 'text/event-stream')
+        .header('cache-control', 'no-cache')
+        .header('x-accel-buffering', 'no');
       if (request.method === 'HEAD') return reply.send('');
       if (feed.clients >= settings.maxClients) throw full();
       const stream = new Readable({ read() {} });
@@ -125,7 +128,10 @@ export function historyRoutes(
         },
         (error) => {
           if (!(error instanceof FeedFull)) {
-            request.log.warn({ err_message: (error as Error).message }, 'Could not read the change log for a subscriber');
+            request.log.warn(
+              { err_message: (error as Error).message },
+              'Could not read the change log for a subscriber',
+            );
           }
           sink.end();
         },
@@ -178,7 +184,9 @@ function positionOf(header: string | string[] | undefined, after: string | undef
   if (raw === undefined || raw.trim() === '') return undefined;
   const value = pythonInt(raw);
   if (value === undefined || value < 0 || !Number.isSafeInteger(value)) {
-    throw new ApiError(400, { [name === 'after' ? 'after' : 'last_event_id']: ['A valid event id (a whole number) is required.'] });
+    throw new ApiError(400, {
+      [name === 'after' ? 'after' : 'last_event_id']: ['A valid event id (a whole number) is required.'],
+    });
   }
   return value;
 }

@@ -12,8 +12,7 @@ export function isoOfMicros(micros: number): string {
 }
 
 // A date, or a date and time with up to six fractional digits and an optional offset (none: UTC).
-const ISO =
-  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,6}))?)?(Z|[+-]\d{2}:?\d{2})?)?$/i;
+const ISO = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,6}))?)?(Z|[+-]\d{2}:?\d{2})?)?$/i;
 
 /** An ISO 8601 date or date-time as microseconds since the epoch; undefined when it is not one. */
 export function microsOfIso(text: string): number | undefined {

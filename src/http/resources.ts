@@ -26,7 +26,11 @@ export interface Resource {
 }
 
 /** A URL (`/api/items/:id/`) and the methods it allows (`GET, PUT, …`). */
-export const defineResource = (url: string, allow: string, negotiateWith: Resource['negotiate'] = negotiate): Resource => ({
+export const defineResource = (
+  url: string,
+  allow: string,
+  negotiateWith: Resource['negotiate'] = negotiate,
+): Resource => ({
   url,
   allow,
   negotiate: negotiateWith,

@@ -225,7 +225,10 @@ const NO_ITEM: Answer = {
     'No such item: none with this id, one outside the filters, an id that is not an integer; or an unknown `format`.',
   body: ref('Detail'),
 };
-export const BAD_FILTER: Answer = { description: 'A filter in the query string is invalid.', body: ref('FilterErrors') };
+export const BAD_FILTER: Answer = {
+  description: 'A filter in the query string is invalid.',
+  body: ref('FilterErrors'),
+};
 const BAD_WRITE: Answer = {
   description:
     'Invalid input: the field-error map of the body, a filter error of the query string, or `{"detail"}` ' +

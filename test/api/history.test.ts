@@ -190,7 +190,11 @@ for (const backend of backends) {
       const prices = ((await call(app, 'GET', `/api/items/${id}/history/`)).json() as Entry[]).map((e) => e.price);
       assert.deepEqual(prices, [200, 300], 'the price in effect 30 days ago stays');
       assert.equal((await call(app, 'GET', `/api/items/${id}/lowest-price/`)).json().price, 200);
-      assert.equal((await call(app, 'GET', `/api/items/${other.id}/history/`)).json().length, 1, 'its only entry stays');
+      assert.equal(
+        (await call(app, 'GET', `/api/items/${other.id}/history/`)).json().length,
+        1,
+        'its only entry stays',
+      );
       assert.equal(await pruneOnce(database, 30), 0);
       assert.equal((await call(app, 'GET', `/api/items/${id}/lowest-price/?days=31`)).status, 400);
     });

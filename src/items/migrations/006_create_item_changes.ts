@@ -54,7 +54,8 @@ export const createItemChanges = (kind: DatabaseKind): Migration => ({
         await sql.raw(`drop function if exists item_changes_${op}()`).execute(db);
       }
     } else {
-      for (const op of ['insert', 'update', 'delete']) await sql.raw(`drop trigger if exists item_changes_${op}`).execute(db);
+      for (const op of ['insert', 'update', 'delete'])
+        await sql.raw(`drop trigger if exists item_changes_${op}`).execute(db);
     }
     await db.schema.dropTable('item_changes').execute();
   },
