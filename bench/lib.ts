@@ -20,6 +20,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import autocannon, { type Request, type RequestParams, type Result } from 'autocannon';
 import SqliteDatabase from 'better-sqlite3';
+import { addChangeLogClock } from '../src/db/sqlite-driver.js';
 import pg from 'pg';
 import { cpuDelta, cpuOfCommand, cpuSnapshot, pidsOf, rssSampler } from './proc.js';
 
@@ -311,9 +312,14 @@ export function sqliteSeeder(path: string): Seeder {
   return {
     async seed(n) {
       // The server created the table (migration on start); open after it.
-      db ??= new SqliteDatabase(path, { timeout: 10_000 });
+      if (!db) {
+        db = new SqliteDatabase(path, { timeout: 10_000 });
+        // The change log's triggers call the clock pricebook registers (items/migrations/006).
+        addChangeLogClock(db);
+      }
       db.exec('BEGIN IMMEDIATE');
       db.exec('DELETE FROM items');
+      db.exec('DELETE FROM item_changes');
       db.exec("DELETE FROM sqlite_sequence WHERE name = 'items'");
       db.prepare(
         `WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < ?)
@@ -336,6 +342,7 @@ export function postgresSeeder(url: string): Seeder {
       connected ??= client.connect().then(() => undefined);
       await connected;
       await client.query('TRUNCATE items RESTART IDENTITY');
+      await client.query('TRUNCATE item_changes');
       await client.query(
         `INSERT INTO items (product, price) SELECT 'P' || (g % 1000), g FROM generate_series(1, $1::int) g ORDER BY g`,
         [n],
