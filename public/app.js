@@ -4,14 +4,17 @@
 //   api.js     requests, retries, idempotency keys      auth.js    the API token (sign-in form)
 //   prices.js  how prices look and are typed            forms.js   limits, errors, busy state
 //   list.js    the paged, searchable list               add.js / edit.js / delete.js  the writes
-//   status.js  the live status line
+//   status.js  the live status line                      live.js    changes made elsewhere, as they happen
+//   history.js an item's price history
 
 import { prepareAddForm, setUpAddForm } from './add.js';
 import { requireTokenForWrites, setUpSignIn } from './auth.js';
 import { deleteItem } from './delete.js';
 import { startEdit } from './edit.js';
 import { loadFieldLimits } from './forms.js';
+import { showHistory } from './history.js';
 import { startList } from './list.js';
+import { startLive } from './live.js';
 import { usePriceSettings } from './prices.js';
 
 /** The server's settings for the page (src/web.ts); the defaults if they cannot be read. */
@@ -30,7 +33,8 @@ function setUpRowActions() {
     const button = event.target.closest('.view button');
     const row = button?.closest('li.item');
     if (!row || button.disabled) return;
-    if (button.classList.contains('edit')) startEdit(row);
+    if (button.classList.contains('history')) showHistory(row);
+    else if (button.classList.contains('edit')) startEdit(row);
     else if (button.classList.contains('delete')) deleteItem(row);
   });
 }
@@ -44,4 +48,4 @@ const settings = loadPageSettings().then((loaded) => {
 setUpAddForm();
 setUpRowActions();
 Promise.all([settings, loadFieldLimits()]).then(prepareAddForm);
-startList(settings);
+startList(settings).then(startLive);

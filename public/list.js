@@ -144,6 +144,7 @@ export function fillRow(row, item) {
   const price = row.querySelector('.price');
   price.value = String(item.price);
   price.textContent = formatPrice(item.price);
+  row.querySelector('.history').setAttribute('aria-label', `History of ${item.product}`);
   row.querySelector('.edit').setAttribute('aria-label', `Edit ${item.product}`);
   row.querySelector('.delete').setAttribute('aria-label', `Delete ${item.product}`);
 }
