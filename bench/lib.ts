@@ -20,8 +20,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import autocannon, { type Request, type RequestParams, type Result } from 'autocannon';
 import SqliteDatabase from 'better-sqlite3';
-import { addChangeLogClock } from '../src/db/sqlite-driver.js';
 import pg from 'pg';
+import { addChangeLogClock } from '../src/db/sqlite-driver.js';
 import { cpuDelta, cpuOfCommand, cpuSnapshot, pidsOf, rssSampler } from './proc.js';
 
 // Shared machinery of bench/run.ts and bench/profile.ts: starting and stopping servers (pinned to
