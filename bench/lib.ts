@@ -319,7 +319,9 @@ export function sqliteSeeder(path: string): Seeder {
       }
       db.exec('BEGIN IMMEDIATE');
       db.exec('DELETE FROM items');
-      db.exec('DELETE FROM item_changes');
+      // The change log, where the build has one (--compare may measure a build from before it).
+      if (db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'item_changes'").get())
+        db.exec('DELETE FROM item_changes');
       db.exec("DELETE FROM sqlite_sequence WHERE name = 'items'");
       db.prepare(
         `WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < ?)
@@ -342,7 +344,9 @@ export function postgresSeeder(url: string): Seeder {
       connected ??= client.connect().then(() => undefined);
       await connected;
       await client.query('TRUNCATE items RESTART IDENTITY');
-      await client.query('TRUNCATE item_changes');
+      await client.query(
+        `DO $$ BEGIN IF to_regclass('item_changes') IS NOT NULL THEN TRUNCATE item_changes; END IF; END $$`,
+      );
       await client.query(
         `INSERT INTO items (product, price) SELECT 'P' || (g % 1000), g FROM generate_series(1, $1::int) g ORDER BY g`,
         [n],
