@@ -99,6 +99,8 @@ export class ChangeFeed {
   #unlisten: (() => Promise<void>) | undefined;
   #stopped = false;
   #initialized = false;
+  /** Changes may have come while nobody subscribed. */
+  #behind = false;
   /** Counters for /metrics and the bench. */
   readonly stats = { delivered: 0, dropped: 0 };
 
@@ -148,6 +150,12 @@ export class ChangeFeed {
   /** Reads the log now (or right after the read under way). */
   wake(): void {
     if (this.#stopped) return;
+    // Nobody to deliver to: the reader catches up when the next subscriber comes (a read per
+    // write would otherwise cost every write a query on every replica).
+    if (this.#subscribers.size === 0 && this.#initialized) {
+      this.#behind = true;
+      return;
+    }
     if (this.#reading) {
       this.#readAgain = true;
       return;
@@ -164,19 +172,19 @@ export class ChangeFeed {
   async subscribe(sink: Sink, after: number | undefined, product: string | undefined): Promise<() => void> {
     if (this.#subscribers.size >= this.#options.maxClients) throw new FeedFull();
     if (!this.#initialized) throw new Error('The change log has not been read yet');
-    const subscriber: Subscriber = {
-      sink,
-      position: after ?? Math.max(this.#head, this.#startHead),
-      product,
-      live: false,
-      closed: false,
-    };
+    const subscriber: Subscriber = { sink, position: 0, product, live: false, closed: false };
     this.#subscribers.add(subscriber);
     const remove = () => {
       subscriber.closed = true;
       this.#subscribers.delete(subscriber);
     };
     try {
+      if (this.#behind) {
+        this.#behind = false;
+        this.wake();
+      }
+      await this.#reading;
+      subscriber.position = after ?? Math.max(this.#head, this.#startHead);
       await this.#catchUp(subscriber);
     } catch (error) {
       remove();
@@ -229,6 +237,10 @@ export class ChangeFeed {
   async #checkToken(): Promise<void> {
     // One check at a time: a long transaction (an import) makes the token wait for its end.
     if (this.#reading || this.#checking) return;
+    if (this.#subscribers.size === 0) {
+      this.#behind = true;
+      return;
+    }
     this.#checking = true;
     try {
       const token = await this.#database.changeToken();
