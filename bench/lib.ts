@@ -21,6 +21,7 @@ import { fileURLToPath } from 'node:url';
 import autocannon, { type Request, type RequestParams, type Result } from 'autocannon';
 import SqliteDatabase from 'better-sqlite3';
 import pg from 'pg';
+import { addChangeLogClock } from '../src/db/sqlite-driver.js';
 import { cpuDelta, cpuOfCommand, cpuSnapshot, pidsOf, rssSampler } from './proc.js';
 
 // Shared machinery of bench/run.ts and bench/profile.ts: starting and stopping servers (pinned to
@@ -311,9 +312,16 @@ export function sqliteSeeder(path: string): Seeder {
   return {
     async seed(n) {
       // The server created the table (migration on start); open after it.
-      db ??= new SqliteDatabase(path, { timeout: 10_000 });
+      if (!db) {
+        db = new SqliteDatabase(path, { timeout: 10_000 });
+        // The change log's triggers call the clock pricebook registers (items/migrations/006).
+        addChangeLogClock(db);
+      }
       db.exec('BEGIN IMMEDIATE');
       db.exec('DELETE FROM items');
+      // The change log, where the build has one (--compare may measure a build from before it).
+      if (db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'item_changes'").get())
+        db.exec('DELETE FROM item_changes');
       db.exec("DELETE FROM sqlite_sequence WHERE name = 'items'");
       db.prepare(
         `WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < ?)
@@ -336,6 +344,9 @@ export function postgresSeeder(url: string): Seeder {
       connected ??= client.connect().then(() => undefined);
       await connected;
       await client.query('TRUNCATE items RESTART IDENTITY');
+      await client.query(
+        `DO $$ BEGIN IF to_regclass('item_changes') IS NOT NULL THEN TRUNCATE item_changes; END IF; END $$`,
+      );
       await client.query(
         `INSERT INTO items (product, price) SELECT 'P' || (g % 1000), g FROM generate_series(1, $1::int) g ORDER BY g`,
         [n],

@@ -56,3 +56,34 @@ export type Detail = Schemas['Detail'];
 
 /** A client for the pricebook API at `baseUrl` (e.g. `http://localhost:8000`). */
 export function createPricebookClient(baseUrl: string, options?: ClientOptions): PricebookClient;
+
+/** One change of an item in the price history (GET /api/items/{id}/history). */
+export type HistoryEntry = Schemas['HistoryEntry'];
+/** The lowest price of the last days (GET /api/items/{id}/lowest-price). */
+export type LowestPrice = Schemas['LowestPrice'];
+/** The `data:` of an event of /api/events/: the item after the change, with its version. */
+export type ChangeEvent = Schemas['ChangeEvent'];
+
+/** An event of the feed: its id (the change's `seq`), its kind, and the item. */
+export interface Change {
+  id: number;
+  kind: Schemas['HistoryEntry']['kind'];
+  item: ChangeEvent;
+}
+
+export interface ChangesOptions {
+  /** Start after this event id (else: from now). */
+  after?: number;
+  /** Only changes of this product (exact). */
+  product?: string;
+  /** Stops the iteration. */
+  signal?: AbortSignal;
+  fetch?: typeof fetch;
+  headers?: Record<string, string>;
+}
+
+/**
+ * The changes of /api/events/ as they happen. Reconnects after a lost or ended stream with
+ * Last-Event-ID (nothing missed, nothing twice); stop it with `signal` or by leaving the loop.
+ */
+export function changes(baseUrl: string, options?: ChangesOptions): AsyncGenerator<Change, void, undefined>;

@@ -99,6 +99,36 @@ export type paths = {
      */
     options: operations["describeImport"];
   };
+  "/api/items/{id}/history": {
+    /**
+     * The history of an item
+     * @description Every change of the item that the log still holds (HISTORY_RETENTION_DAYS; the entry in effect at the cutoff is kept), newest first, as a bare array; with a positive `limit` or `page_size`, a page of them in the envelope `{count, next, previous, results}` instead. A no-op write (the same values) is no change.
+     */
+    get: operations["getItemHistory"];
+  };
+  "/api/items/{id}/lowest-price": {
+    /**
+     * The lowest price of the last days
+     * @description The lowest price the item had at any moment in the last `days` days (default 30), counting the price already in effect when the window opened: what EU shops must show next to a price reduction (Directive 98/6/EC, art. 6a).
+     */
+    get: operations["getLowestPrice"];
+  };
+  "/api/events": {
+    /**
+     * Changes as they happen (Server-Sent Events)
+     * @description A `text/event-stream` that never ends on its own: one event per change of any item, on every replica within a
+     * second of the write. Each event has `id:` (the change’s `seq`), `event:` (its kind: `created`, `updated`,
+     * `deleted`, `imported`) and `data:` (a `ChangeEvent`, JSON). A comment line (`: heartbeat`) comes every 15 s.
+     * The first line is `retry: 1000`.
+     *
+     * Resuming: with `Last-Event-ID` (EventSource sends it on reconnecting) or `?after=`, the stream starts right
+     * after that event, from the log: nothing missed, nothing twice. Without either, it starts now.
+     *
+     * The server ends the stream when it stops (SIGTERM) and when the client falls too far behind (it does not read):
+     * reconnect with Last-Event-ID. Each process takes at most EVENTS_MAX_CLIENTS streams (503 beyond).
+     */
+    get: operations["streamEvents"];
+  };
 };
 
 export type webhooks = Record<string, never>;
@@ -288,6 +318,67 @@ export type components = {
     ImportErrors: {
       detail: string;
       errors: components["schemas"]["ImportError"][];
+    };
+    /** @description One change of an item: its values after it (for a delete: before it). */
+    HistoryEntry: {
+      /** @description The entry’s place in the global change log (the event id of the feed). */
+      seq: number;
+      /** @description `created` (made here), `imported` (written by the importer from the Django service), `updated` (a write that changed a value), `deleted`. */
+      kind: "created" | "updated" | "deleted" | "imported";
+      /** @description The item’s version after the change (for a delete: the version deleted). */
+      version: number;
+      product: string;
+      price: number;
+      /**
+       * Format: date-time
+       * @description When: UTC, microseconds (`2025-03-01T09:30:00.123456Z`). All writes of one transaction share it.
+       */
+      at: string;
+    };
+    /** @description A page of the history (with `limit` or `page_size`), as the list’s pages. */
+    HistoryPage: {
+      count: number;
+      next: string | null;
+      previous: string | null;
+      results: components["schemas"]["HistoryEntry"][];
+    };
+    /** @description The `data:` of an event of /api/events/: the item after the change (for `deleted`: as it was), with its version. */
+    ChangeEvent: {
+      /** @description The item’s id. */
+      id: number;
+      product: string;
+      price: number;
+      version: number;
+      /**
+       * Format: date-time
+       * @description When: UTC, microseconds (`2025-03-01T09:30:00.123456Z`). All writes of one transaction share it.
+       */
+      at: string;
+    };
+    LowestPrice: {
+      /** @description The lowest price in effect at any moment of the window. */
+      price: number;
+      /**
+       * Format: date-time
+       * @description When that price took effect (its latest time, if more than once); before the window when it was in effect as the window opened.
+       */
+      at: string;
+      /** @description The window, in days up to now. */
+      days: number;
+    };
+    /** @description Invalid `since` or `until`. */
+    HistoryErrors: {
+      since?: string[];
+      until?: string[];
+    };
+    /** @description Invalid `days`. */
+    LowestPriceErrors: {
+      days?: string[];
+    };
+    /** @description Invalid event id. */
+    EventsErrors: {
+      after?: string[];
+      last_event_id?: string[];
     };
   };
   responses: never;
@@ -2143,6 +2234,332 @@ export type operations = {
         headers: {
           "X-Request-Id": components["headers"]["X-Request-Id"];
           Allow: components["headers"]["AllowWrites"];
+          "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+          "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+          "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+          "Retry-After": components["headers"]["Retry-After"];
+        };
+        content: {
+          "application/json": components["schemas"]["Detail"];
+        };
+      };
+    };
+  };
+  /**
+   * The history of an item
+   * @description Every change of the item that the log still holds (HISTORY_RETENTION_DAYS; the entry in effect at the cutoff is kept), newest first, as a bare array; with a positive `limit` or `page_size`, a page of them in the envelope `{count, next, previous, results}` instead. A no-op write (the same values) is no change.
+   */
+  getItemHistory: {
+    parameters: {
+      query?: {
+        /** @description Only entries at or after this time: an ISO 8601 date or date-time (no offset: UTC). */
+        since?: string;
+        /** @description Only entries at or before this time, as `since`. */
+        until?: string;
+        /** @description A positive integer turns pagination on: the answer is the page envelope, with at most this many items (capped by the server’s PAGE_MAX_LIMIT). Any other value (`0`, `abc`) is ignored: the bare list. */
+        limit?: number | string;
+        /** @description With limit: how many items to skip. Any value that is not a whole number counts as 0. */
+        offset?: number | string;
+        /** @description A positive integer turns DRF’s page-number pagination on (it wins over `limit`): the page envelope with at most this many items (capped by PAGE_MAX_LIMIT). Any other value is ignored: the bare list. */
+        page_size?: number | string;
+        /** @description With page_size: the page, from 1 (the default) or `last`. `0`, a non-number or a page past the end is 404 `{"detail": "Invalid page."}`; without page_size it is ignored. */
+        page?: number | "last";
+      };
+      header?: {
+        "X-Request-Id"?: components["parameters"]["RequestId"];
+      };
+      path: {
+        /** @description The item’s id. Anything that is not an integer is a 404. */
+        id: number;
+      };
+    };
+    responses: {
+      /** @description The entries (a bare array), or a page of them. */
+      200: {
+        headers: {
+          "X-Request-Id": components["headers"]["X-Request-Id"];
+          /** @description The methods this URL allows. */
+          Allow: "GET, HEAD";
+          "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+          "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+          "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+        };
+        content: {
+          "application/json": components["schemas"]["HistoryEntry"][] | components["schemas"]["HistoryPage"];
+        };
+      };
+      /** @description `since` or `until` is not an ISO 8601 date or date-time. */
+      400: {
+        headers: {
+          "X-Request-Id": components["headers"]["X-Request-Id"];
+          /** @description The methods this URL allows. */
+          Allow: "GET, HEAD";
+          "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+          "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+          "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+        };
+        content: {
+          "application/json": components["schemas"]["HistoryErrors"];
+        };
+      };
+      /** @description No item ever had this id (a deleted item’s history stays readable), or the id is not an integer. Also DRF’s “Invalid page.” */
+      404: {
+        headers: {
+          "X-Request-Id": components["headers"]["X-Request-Id"];
+          /** @description The methods this URL allows. */
+          Allow: "GET, HEAD";
+          "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+          "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+          "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+        };
+        content: {
+          "application/json": components["schemas"]["Detail"];
+        };
+      };
+      /** @description The Accept header allows neither JSON nor HTML. */
+      406: {
+        headers: {
+          "X-Request-Id": components["headers"]["X-Request-Id"];
+          /** @description The methods this URL allows. */
+          Allow: "GET, HEAD";
+          "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+          "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+          "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+        };
+        content: {
+          "application/json": components["schemas"]["Detail"];
+        };
+      };
+      /** @description Too many requests from this address (only when the server sets RATE_LIMIT). */
+      429: {
+        headers: {
+          "X-Request-Id": components["headers"]["X-Request-Id"];
+          /** @description The methods this URL allows. */
+          Allow: "GET, HEAD";
+          "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+          "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+          "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+          "Retry-After": components["headers"]["Retry-After"];
+        };
+        content: {
+          "application/json": components["schemas"]["Detail"];
+        };
+      };
+      /** @description The database is unavailable; try again after Retry-After seconds. */
+      503: {
+        headers: {
+          "X-Request-Id": components["headers"]["X-Request-Id"];
+          /** @description The methods this URL allows. */
+          Allow: "GET, HEAD";
+          "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+          "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+          "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+          "Retry-After": components["headers"]["Retry-After"];
+        };
+        content: {
+          "application/json": components["schemas"]["Detail"];
+        };
+      };
+    };
+  };
+  /**
+   * The lowest price of the last days
+   * @description The lowest price the item had at any moment in the last `days` days (default 30), counting the price already in effect when the window opened: what EU shops must show next to a price reduction (Directive 98/6/EC, art. 6a).
+   */
+  getLowestPrice: {
+    parameters: {
+      query?: {
+        /** @description The window, in days up to now: 1 to HISTORY_RETENTION_DAYS. Default 30. */
+        days?: number;
+      };
+      header?: {
+        "X-Request-Id"?: components["parameters"]["RequestId"];
+      };
+      path: {
+        /** @description The item’s id. Anything that is not an integer is a 404. */
+        id: number;
+      };
+    };
+    responses: {
+      /** @description The lowest price, and when it took effect. */
+      200: {
+        headers: {
+          "X-Request-Id": components["headers"]["X-Request-Id"];
+          /** @description The methods this URL allows. */
+          Allow: "GET, HEAD";
+          "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+          "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+          "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+        };
+        content: {
+          "application/json": components["schemas"]["LowestPrice"];
+        };
+      };
+      /** @description `days` is not a whole number from 1 to HISTORY_RETENTION_DAYS. */
+      400: {
+        headers: {
+          "X-Request-Id": components["headers"]["X-Request-Id"];
+          /** @description The methods this URL allows. */
+          Allow: "GET, HEAD";
+          "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+          "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+          "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+        };
+        content: {
+          "application/json": components["schemas"]["LowestPriceErrors"];
+        };
+      };
+      /** @description No item ever had this id, or it had no price in the window (deleted before it opened). */
+      404: {
+        headers: {
+          "X-Request-Id": components["headers"]["X-Request-Id"];
+          /** @description The methods this URL allows. */
+          Allow: "GET, HEAD";
+          "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+          "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+          "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+        };
+        content: {
+          "application/json": components["schemas"]["Detail"];
+        };
+      };
+      /** @description The Accept header allows neither JSON nor HTML. */
+      406: {
+        headers: {
+          "X-Request-Id": components["headers"]["X-Request-Id"];
+          /** @description The methods this URL allows. */
+          Allow: "GET, HEAD";
+          "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+          "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+          "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+        };
+        content: {
+          "application/json": components["schemas"]["Detail"];
+        };
+      };
+      /** @description Too many requests from this address (only when the server sets RATE_LIMIT). */
+      429: {
+        headers: {
+          "X-Request-Id": components["headers"]["X-Request-Id"];
+          /** @description The methods this URL allows. */
+          Allow: "GET, HEAD";
+          "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+          "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+          "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+          "Retry-After": components["headers"]["Retry-After"];
+        };
+        content: {
+          "application/json": components["schemas"]["Detail"];
+        };
+      };
+      /** @description The database is unavailable; try again after Retry-After seconds. */
+      503: {
+        headers: {
+          "X-Request-Id": components["headers"]["X-Request-Id"];
+          /** @description The methods this URL allows. */
+          Allow: "GET, HEAD";
+          "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+          "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+          "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+          "Retry-After": components["headers"]["Retry-After"];
+        };
+        content: {
+          "application/json": components["schemas"]["Detail"];
+        };
+      };
+    };
+  };
+  /**
+   * Changes as they happen (Server-Sent Events)
+   * @description A `text/event-stream` that never ends on its own: one event per change of any item, on every replica within a
+   * second of the write. Each event has `id:` (the change’s `seq`), `event:` (its kind: `created`, `updated`,
+   * `deleted`, `imported`) and `data:` (a `ChangeEvent`, JSON). A comment line (`: heartbeat`) comes every 15 s.
+   * The first line is `retry: 1000`.
+   *
+   * Resuming: with `Last-Event-ID` (EventSource sends it on reconnecting) or `?after=`, the stream starts right
+   * after that event, from the log: nothing missed, nothing twice. Without either, it starts now.
+   *
+   * The server ends the stream when it stops (SIGTERM) and when the client falls too far behind (it does not read):
+   * reconnect with Last-Event-ID. Each process takes at most EVENTS_MAX_CLIENTS streams (503 beyond).
+   */
+  streamEvents: {
+    parameters: {
+      query?: {
+        /** @description Start after this event id (a `seq`), read from the log; Last-Event-ID wins when both are sent. */
+        after?: number;
+        /** @description Only changes whose product (after the change) is exactly this (trimmed), as the list’s `product`. */
+        product?: string;
+      };
+      header?: {
+        /** @description The id of the last event received (EventSource sends it when it reconnects): the stream resumes right after it, from the log. */
+        "last-event-id"?: string;
+        "X-Request-Id"?: components["parameters"]["RequestId"];
+      };
+    };
+    responses: {
+      /** @description The stream of events. */
+      200: {
+        headers: {
+          "X-Request-Id": components["headers"]["X-Request-Id"];
+          /** @description The methods this URL allows. */
+          Allow: "GET, HEAD";
+          "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+          "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+          "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+        };
+        content: {
+          "text/event-stream": string;
+        };
+      };
+      /** @description `after` or Last-Event-ID is not a whole number, or `product` has a null character. */
+      400: {
+        headers: {
+          "X-Request-Id": components["headers"]["X-Request-Id"];
+          /** @description The methods this URL allows. */
+          Allow: "GET, HEAD";
+          "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+          "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+          "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+        };
+        content: {
+          "application/json": components["schemas"]["EventsErrors"] | components["schemas"]["FilterErrors"];
+        };
+      };
+      /** @description The Accept header does not allow text/event-stream. */
+      406: {
+        headers: {
+          "X-Request-Id": components["headers"]["X-Request-Id"];
+          /** @description The methods this URL allows. */
+          Allow: "GET, HEAD";
+          "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+          "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+          "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+        };
+        content: {
+          "application/json": components["schemas"]["Detail"];
+        };
+      };
+      /** @description Too many requests from this address (only when the server sets RATE_LIMIT). */
+      429: {
+        headers: {
+          "X-Request-Id": components["headers"]["X-Request-Id"];
+          /** @description The methods this URL allows. */
+          Allow: "GET, HEAD";
+          "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+          "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+          "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+          "Retry-After": components["headers"]["Retry-After"];
+        };
+        content: {
+          "application/json": components["schemas"]["Detail"];
+        };
+      };
+      /** @description Too many streams on this server (EVENTS_MAX_CLIENTS), or the database is unavailable: retry after Retry-After. */
+      503: {
+        headers: {
+          "X-Request-Id": components["headers"]["X-Request-Id"];
+          /** @description The methods this URL allows. */
+          Allow: "GET, HEAD";
           "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
           "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
           "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];

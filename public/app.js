@@ -5,6 +5,8 @@
 //   prices.js  how prices look and are typed            forms.js   limits, errors, busy state
 //   list.js    the paged, searchable list               add.js / edit.js / delete.js  the writes
 //   status.js  the live status line                     bulk.js / csv.js  many prices, spreadsheets
+//   status.js  the live status line                      live.js    changes made elsewhere, as they happen
+//   history.js an item's price history
 
 import { prepareAddForm, setUpAddForm } from './add.js';
 import { requireTokenForWrites, setUpSignIn } from './auth.js';
@@ -13,7 +15,9 @@ import { setUpCsv } from './csv.js';
 import { deleteItem } from './delete.js';
 import { startEdit } from './edit.js';
 import { loadFieldLimits } from './forms.js';
+import { showHistory } from './history.js';
 import { startList } from './list.js';
+import { startLive } from './live.js';
 import { usePriceSettings } from './prices.js';
 
 /** The server's settings for the page (src/web.ts); the defaults if they cannot be read. */
@@ -32,7 +36,8 @@ function setUpRowActions() {
     const button = event.target.closest('.view button');
     const row = button?.closest('li.item');
     if (!row || button.disabled) return;
-    if (button.classList.contains('edit')) startEdit(row);
+    if (button.classList.contains('history')) showHistory(row);
+    else if (button.classList.contains('edit')) startEdit(row);
     else if (button.classList.contains('delete')) deleteItem(row);
   });
 }
@@ -48,4 +53,4 @@ setUpRowActions();
 setUpBulkPrices();
 setUpCsv();
 Promise.all([settings, loadFieldLimits()]).then(prepareAddForm);
-startList(settings);
+startList(settings).then(startLive);

@@ -145,6 +145,7 @@ export function fillRow(row, item) {
   price.value = String(item.price);
   price.textContent = formatPrice(item.price);
   row.querySelector('.select').setAttribute('aria-label', `Select ${item.product}`);
+  row.querySelector('.history').setAttribute('aria-label', `History of ${item.product}`);
   row.querySelector('.edit').setAttribute('aria-label', `Edit ${item.product}`);
   row.querySelector('.delete').setAttribute('aria-label', `Delete ${item.product}`);
 }

@@ -3,6 +3,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Config, TrustProxy } from './config.js';
 import { type Database, isDatabaseUnavailable } from './db/database.js';
 import { healthRoutes } from './health.js';
+import { historyFeature } from './history/index.js';
 import { createFrameworkErrorHandler } from './http/bad-url.js';
 import { addRawBodies } from './http/body.js';
 import { createClientErrorHandler } from './http/client-errors.js';
@@ -96,5 +97,13 @@ export async function buildApp(config: Config, { database, log, fields }: AppDep
   await addWebPage(app, config);
   await app.register(healthRoutes, { db: database.db });
   await app.register(itemsFeature, { items });
+  await app.register(historyFeature, {
+    database,
+    settings: {
+      retentionDays: config.historyRetentionDays,
+      pageMaxLimit: config.pageMaxLimit,
+      maxClients: config.eventsMaxClients,
+    },
+  });
   return app;
 }

@@ -50,6 +50,10 @@ export interface Config {
   corsOrigins: string[];
   /** ISO 4217 code the page shows prices in; null: plain grouped numbers. */
   priceCurrency: string | null;
+  /** Days of price history kept (the entry in effect at the cutoff is kept too); lowest-price's largest window. */
+  historyRetentionDays: number;
+  /** Event streams (/api/events/) one process serves at most; 503 beyond. */
+  eventsMaxClients: number;
   /** Whether a stored price counts the currency's minor units (349 = €3.49) or whole units. */
   priceMinorUnits: boolean;
 }
@@ -117,6 +121,8 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     corsOrigins: parseOrigins(env.CORS_ORIGINS, problems),
     priceCurrency: parseCurrency(env.PRICE_CURRENCY, problems),
     priceMinorUnits: bool('PRICE_MINOR_UNITS', true),
+    historyRetentionDays: int('HISTORY_RETENTION_DAYS', 400, 1, 36_500),
+    eventsMaxClients: int('EVENTS_MAX_CLIENTS', 2000, 0, 1_000_000),
   };
   if (config.metricsEnabled && config.metricsPort !== 0 && config.metricsPort === config.port) {
     problems.push('METRICS_PORT must differ from PORT: metrics are kept off the public port');

@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import swagger from '@fastify/swagger';
 import type { FastifyInstance } from 'fastify';
+import { HISTORY_DOCUMENT } from './history/docs.js';
 import { completeDocument, DOCUMENT_INFO } from './items/docs.js';
 import type { ItemSchemas } from './items/schema.js';
 
@@ -16,7 +17,11 @@ export async function addOpenApi(app: FastifyInstance, schemas: ItemSchemas): Pr
     openapi: { openapi: '3.1.0', info: DOCUMENT_INFO },
     // The routes give their parameters; the rest of each operation is in items/docs.ts.
     transformObject: (generated) =>
-      completeDocument((generated as { openapiObject: Parameters<typeof completeDocument>[0] }).openapiObject, schemas),
+      completeDocument(
+        (generated as { openapiObject: Parameters<typeof completeDocument>[0] }).openapiObject,
+        schemas,
+        [HISTORY_DOCUMENT],
+      ),
   });
   app.get('/api/schema/', { schema: { hide: true } }, async () => app.swagger());
   await addDocsPage(app);

@@ -34,6 +34,12 @@ export interface Database {
    * undefined when the database offers no cheap one (answers are then never cached).
    */
   changeToken(): Promise<string | undefined>;
+  /**
+   * PostgreSQL only: LISTENs on `channel` on a connection of its own (not the pool's), calling
+   * `onNotify` for each notification, and once more after a lost connection is made again
+   * (notifications sent meanwhile are lost). Returns stop(). SQLite has no such thing: undefined.
+   */
+  listen?: (channel: string, onNotify: () => void) => Promise<() => Promise<void>>;
   /** Connections of the pool (SQLite: the one connection). */
   poolStats(): { total: number; idle: number; waiting: number };
   close(): Promise<void>;
@@ -62,6 +68,7 @@ export async function openDatabase(config: DatabaseConfig): Promise<Database> {
     kind: 'postgres',
     run: (query) => queryOnce(guarded, query),
     changeToken: coalesced(() => snapshotToken(guarded)),
+    listen: (channel, onNotify) => listen(pgModule, config, channel, onNotify),
     poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     close: () => db.destroy(),
   };
@@ -127,6 +134,61 @@ function withQueryDeadline(pool: pg.Pool, statementTimeoutMs: number): PostgresP
     },
   };
 }
+
+const RELISTEN_FIRST_DELAY_MS = 100;
+const RELISTEN_MAX_DELAY_MS = 5000;
+
+/** LISTEN on a dedicated client, connected again (with back-off) whenever it is lost. */
+async function listen(
+  pgModule: typeof pg,
+  config: Extract<DatabaseConfig, { kind: 'postgres' }>,
+  channel: string,
+  onNotify: () => void,
+): Promise<() => Promise<void>> {
+  let client: pg.Client | undefined;
+  let stopped = false;
+  let retry: NodeJS.Timeout | undefined;
+  let delay = RELISTEN_FIRST_DELAY_MS;
+  const connect = async (): Promise<void> => {
+    const next = new pgModule.Client({
+      connectionString: config.url,
+      connectionTimeoutMillis: config.connectTimeoutMs,
+      keepAlive: true,
+    });
+    next.on('notification', (message) => {
+      if (message.channel === channel) onNotify();
+    });
+    next.on('error', () => reconnect(next));
+    next.on('end', () => reconnect(next));
+    client = next;
+    await next.connect();
+    await next.query(`listen ${pgModule.escapeIdentifier(channel)}`);
+    delay = RELISTEN_FIRST_DELAY_MS;
+  };
+  const reconnect = (lost: pg.Client) => {
+    if (stopped || client !== lost || retry) return;
+    client = undefined;
+    lost.end().catch(() => {});
+    retry = setTimeout(() => {
+      retry = undefined;
+      connect()
+        .then(onNotify)
+        .catch(() => {
+          if (client) reconnect(client);
+        });
+    }, delay);
+    retry.unref();
+    delay = Math.min(delay * 2, RELISTEN_MAX_DELAY_MS);
+  };
+  await connect();
+  return async () => {
+    stopped = true;
+    clearTimeout(retry);
+    await client?.end().catch(() => {});
+  };
+}
+
+/** One query on a pooled connection, as Kysely's driver runs it (with the deadline). */
 
 /**
  * One query on a pooled connection, as a named (prepared) statement: PostgreSQL parses and plans

@@ -21,6 +21,11 @@ import {
 //   of the writes this driver ran, so any write by any path gives a new token.
 // Explicit transactions (db.transaction()) get the connection to themselves, as with Kysely's
 // driver: other queries wait until they end.
+// - pricebook_now_us(): the time the change log's triggers record (items/migrations/006), in UTC
+//   microseconds: one value for the whole of a transaction opened with db.transaction() (every
+//   write of a bulk change shares it, as on PostgreSQL with now()), else one per statement.
+//   Only connections opened here have the function: writes to `items` by another SQLite client
+//   fail instead of going unlogged.
 
 type Statement = SqliteDatabase.Statement;
 
@@ -37,6 +42,17 @@ interface QueuedWrite {
   parameters: readonly unknown[];
   resolve(result: QueryResult<unknown>): void;
   reject(error: unknown): void;
+}
+
+/** UTC microseconds since the epoch (sub-millisecond from the monotonic clock). */
+export const nowMicros = (): number => Math.trunc((performance.timeOrigin + performance.now()) * 1000);
+
+/** Gives a connection the change log's clock; `fixed` is the transaction's time, if one is running. */
+export function addChangeLogClock(
+  db: SqliteDatabase.Database,
+  fixed: () => number | undefined = () => undefined,
+): void {
+  db.function('pricebook_now_us', { deterministic: false, varargs: false }, () => fixed() ?? nowMicros());
 }
 
 export class GroupCommitSqliteDialect extends SqliteDialect {
@@ -75,10 +91,13 @@ class GroupCommitDriver implements Driver {
   /** Writes run by this driver, committed or not: a part of the change token. */
   #writes = 0;
   readonly #dataVersion: Statement;
+  /** The time pricebook_now_us() answers: set for a transaction or a statement, else undefined. */
+  #clock: number | undefined;
 
   constructor(db: SqliteDatabase.Database) {
     this.#db = db;
     this.#dataVersion = db.prepare('pragma data_version').pluck();
+    addChangeLogClock(db, () => this.#clock);
   }
 
   async changeToken(): Promise<string> {
@@ -105,6 +124,7 @@ class GroupCommitDriver implements Driver {
     await this.waitTurn(connection as Connection);
     this.commitQueued();
     this.#owner = connection as Connection;
+    this.#clock = nowMicros();
     this.#ownerDone = new Promise((resolve) => {
       this.#endOwnership = resolve;
     });
@@ -219,13 +239,21 @@ class GroupCommitDriver implements Driver {
   #run({ statement, groupable }: Prepared, parameters: readonly unknown[]): QueryResult<unknown> {
     // Counted before it runs: a failed write only costs a cache miss, a missed one stale answers.
     if (groupable || !statement.reader) this.#writes++;
-    if (statement.reader) return { rows: statement.all(parameters) };
-    const { changes, lastInsertRowid } = statement.run(parameters);
-    return { numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid), rows: [] };
+    // Outside a transaction each statement gets its own time (in a group commit too: each is a write of its own).
+    const ownClock = this.#owner === undefined;
+    if (ownClock) this.#clock = nowMicros();
+    try {
+      if (statement.reader) return { rows: statement.all(parameters) };
+      const { changes, lastInsertRowid } = statement.run(parameters);
+      return { numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid), rows: [] };
+    } finally {
+      if (ownClock) this.#clock = undefined;
+    }
   }
 
   #endTransaction(): void {
     this.#owner = undefined;
+    this.#clock = undefined;
     this.#endOwnership();
   }
 

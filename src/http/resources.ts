@@ -25,12 +25,22 @@ export interface Resource {
   pattern: RegExp;
   /** Has a parameter (`:id`): a URL without one that also matches (`/api/items/bulk/`) wins over it. */
   parametric: boolean;
+  /**
+   * Content negotiation (throws 404/406): DRF's JSON or HTML, and the route's extra renderers,
+   * unless the resource renders another type.
+   */
+  negotiate: (format: string | undefined, accept: string | undefined, extra?: readonly ExtraRenderer[]) => unknown;
 }
 
 /** A URL (`/api/items/:id/`) and the methods it allows (`GET, PUT, …`). */
-export const defineResource = (url: string, allow: string): Resource => ({
+export const defineResource = (
+  url: string,
+  allow: string,
+  negotiateWith: Resource['negotiate'] = negotiate,
+): Resource => ({
   url,
   allow,
+  negotiate: negotiateWith,
   // Parameters are one path segment; the trailing slash is optional for every method.
   pattern: new RegExp(`^${url.replace(/:\w+/g, '[^/]+').replace(/\/$/, '/?')}$`),
   parametric: /:\w/.test(url),
@@ -80,7 +90,7 @@ export function addApiResources(app: FastifyInstance, table: ResourceTable): voi
       if (!resource) return void sendNotFoundPage(reply);
       setApiHeaders(reply, resource);
       try {
-        negotiate((request.query as { format?: string }).format, request.headers.accept, renderers);
+        resource.negotiate((request.query as { format?: string }).format, request.headers.accept, renderers);
       } catch (error) {
         return done(error as Error);
       }
@@ -118,7 +128,7 @@ export function addNotFoundHandler(app: FastifyInstance): void {
     const resource = app.apiResources.find(pathOf(request.url));
     if (!resource) return sendNotFoundPage(reply);
     setApiHeaders(reply, resource);
-    negotiate((request.query as { format?: string }).format, request.headers.accept);
+    resource.negotiate((request.query as { format?: string }).format, request.headers.accept);
     throw methodNotAllowed(request.method, resource.allow);
   });
 }

@@ -35,7 +35,7 @@ const CSV_FILE = Type.String({
 
 // --- Named schemas --------------------------------------------------------------------------
 
-const ref = (name: string): TSchema => Type.Unsafe({ $ref: `#/components/schemas/${name}` });
+export const ref = (name: string): TSchema => Type.Unsafe({ $ref: `#/components/schemas/${name}` });
 
 const FieldMetadata = Type.Object(
   {
@@ -172,9 +172,10 @@ const HEADERS = {
   'X-RateLimit-Remaining': rateLimit('Requests left in the current minute'),
   'X-RateLimit-Reset': rateLimit('Seconds until the current minute ends'),
 };
-type HeaderName = keyof typeof HEADERS;
-type Resource = 'root' | 'list' | 'item' | 'writes' | 'health';
-const ALLOW: Record<Exclude<Resource, 'health'>, HeaderName> = {
+export type HeaderName = keyof typeof HEADERS;
+/** `api`: another feature's /api resource, whose Allow the operation gives (OperationDoc.allow). */
+type Resource = 'root' | 'list' | 'item' | 'writes' | 'health' | 'api';
+const ALLOW: Record<Exclude<Resource, 'health' | 'api'>, HeaderName> = {
   root: 'AllowRoot',
   list: 'AllowItemList',
   item: 'AllowItem',
@@ -234,7 +235,7 @@ const WRITE_SECURITY = [{}, { apiToken: [] }, { drfToken: [] }];
 
 // --- Answers --------------------------------------------------------------------------------
 
-interface Answer {
+export interface Answer {
   description: string;
   body?: TSchema;
   /** Default: application/json. */
@@ -274,7 +275,7 @@ const ERRORS: Record<number, Answer> = {
   },
 };
 
-const errors = (...codes: number[]) => Object.fromEntries(codes.map((code) => [code, ERRORS[code] as Answer]));
+export const errors = (...codes: number[]) => Object.fromEntries(codes.map((code) => [code, ERRORS[code] as Answer]));
 const oneOf = (...schemas: TSchema[]) => Type.Unsafe({ oneOf: schemas });
 const anyOf = (...schemas: TSchema[]) => Type.Unsafe({ anyOf: schemas });
 
@@ -283,7 +284,10 @@ const NO_ITEM: Answer = {
     'No such item: none with this id, one outside the filters, an id that is not an integer; or an unknown `format`.',
   body: ref('Detail'),
 };
-const BAD_FILTER: Answer = { description: 'A filter in the query string is invalid.', body: ref('FilterErrors') };
+export const BAD_FILTER: Answer = {
+  description: 'A filter in the query string is invalid.',
+  body: ref('FilterErrors'),
+};
 const BAD_WRITE: Answer = {
   description:
     'Invalid input: the field-error map of the body, a filter error of the query string, or `{"detail"}` ' +
@@ -296,10 +300,12 @@ const METADATA: Answer = { description: 'DRF’s metadata of this URL.', body: r
 
 // --- Operations -----------------------------------------------------------------------------
 
-interface OperationDoc {
+export interface OperationDoc {
   operationId: string;
-  tag: 'root' | 'items' | 'health';
+  tag: string;
   resource: Resource;
+  /** For resource `api`: the methods its URL allows. */
+  allow?: string;
   summary: string;
   description: string;
   headers?: ParameterName[];
@@ -309,7 +315,7 @@ interface OperationDoc {
 }
 
 /** Every documented operation, by method and path (as documented: without the trailing slash). */
-const OPERATIONS: Record<string, OperationDoc> = {
+const ITEM_OPERATIONS: Record<string, OperationDoc> = {
   'GET /api': {
     operationId: 'getApiRoot',
     tag: 'root',
@@ -622,7 +628,10 @@ const responseHeader = (name: HeaderName, required = HEADERS[name].required) =>
 function responseHeaders(doc: OperationDoc, answer: Answer): Json {
   const headers: Json = { 'X-Request-Id': responseHeader('X-Request-Id') };
   if (doc.resource !== 'health') {
-    headers.Allow = responseHeader(ALLOW[doc.resource]);
+    headers.Allow =
+      doc.resource === 'api'
+        ? header('The methods this URL allows.', Type.Literal(doc.allow ?? 'GET, HEAD'))
+        : responseHeader(ALLOW[doc.resource]);
     for (const name of RATE_LIMIT_HEADERS) headers[name] = responseHeader(name);
   }
   for (const [name, always] of Object.entries(answer.headers ?? {}) as Array<[HeaderName, boolean]>) {
@@ -691,10 +700,22 @@ const documentedPath = (path: string) => (path.length > 1 ? path.replace(/\/$/, 
  * OPERATIONS. Every route must be documented there and every entry there must have a route, and
  * each status a route declares a response schema for must be among its documented answers.
  */
+/** Another feature's part of the document: its operations, named schemas and tags. */
+export interface DocumentPart {
+  operations: Record<string, OperationDoc>;
+  schemas: Record<string, TSchema>;
+  tags: Array<{ name: string; description: string }>;
+}
+
 export function completeDocument(
   generated: Json & { paths: Record<string, Record<string, Json>> },
   schemas: ItemSchemas,
+  parts: DocumentPart[] = [],
 ): Json {
+  const OPERATIONS = Object.assign({}, ITEM_OPERATIONS, ...parts.map((part) => part.operations)) as Record<
+    string,
+    OperationDoc
+  >;
   const paths: Record<string, Json> = {};
   const documented = new Set<string>();
   for (const [url, item] of Object.entries(generated.paths)) {
@@ -717,10 +738,10 @@ export function completeDocument(
   return {
     ...generated,
     servers: [{ url: '/', description: 'The server that serves this document.' }],
-    tags: TAGS,
+    tags: [...TAGS, ...parts.flatMap((part) => part.tags)],
     paths,
     components: {
-      schemas: componentSchemas(schemas),
+      schemas: Object.assign(componentSchemas(schemas), ...parts.map((part) => part.schemas)),
       headers: HEADERS,
       parameters: PARAMETERS,
       securitySchemes: SECURITY_SCHEMES,

@@ -14,7 +14,7 @@ import { itemSchemas } from '../../src/items/schema.js';
 import { backends } from '../helpers/backends.js';
 import { build, call } from '../helpers/build.js';
 import { type SendOptions, seed, send } from '../helpers/http.js';
-import { type Exchange, outsideTheApi, ResponseValidator } from '../helpers/openapi.js';
+import { assertDocumented, type Exchange, outsideTheApi, ResponseValidator } from '../helpers/openapi.js';
 
 // The OpenAPI document at /api/schema/: valid OpenAPI 3.1, clean under Spectral's spectral:oas
 // ruleset, with named schemas, an operationId and a tag on every operation, every answer each
@@ -125,6 +125,15 @@ const OPERATIONS: Record<string, Record<string, { id: string; tag: string; heade
       answers: [200, 400, 401, 404, 406, 413, 415, 422, 429, 503],
     },
     options: { id: 'describeImport', tag: 'items', headers: [], answers: [200, 404, 406, 413, 429] },
+  },
+  '/api/items/{id}/history': {
+    get: { id: 'getItemHistory', tag: 'history', headers: [], answers: [200, 400, 404, 406, 429, 503] },
+  },
+  '/api/items/{id}/lowest-price': {
+    get: { id: 'getLowestPrice', tag: 'history', headers: [], answers: [200, 400, 404, 406, 429, 503] },
+  },
+  '/api/events': {
+    get: { id: 'streamEvents', tag: 'history', headers: ['last-event-id'], answers: [200, 400, 406, 429, 503] },
   },
   '/healthz': { get: { id: 'checkLiveness', tag: 'health', headers: [], answers: [200] } },
   '/readyz': { get: { id: 'checkReadiness', tag: 'health', headers: [], answers: [200, 503] } },
@@ -462,9 +471,8 @@ describe('every answer the document lists is one the server gives', () => {
     const seen = new Set<string>();
     const documentedPath = (url: string) => {
       const path = (url.split('?')[0] as string).replace(/\/$/, '') || '/';
-      return /^\/api\/items\/(bulk|import)$/.test(path)
-        ? path
-        : path.replace(/^\/api\/items\/[^/]+$/, '/api/items/{id}');
+      if (/^\/api\/items\/(bulk|import)$/.test(path)) return path;
+      return path.replace(/^\/api\/items\/[^/]+(\/history|\/lowest-price)?$/, '/api/items/{id}$1');
     };
     const answer = async (target: typeof app, method: string, url: string, options: SendOptions = {}) => {
       const res = await send(target, method, url, options); // checked against the document
@@ -551,6 +559,26 @@ describe('every answer the document lists is one the server gives', () => {
     );
     await answer(app, 'POST', '/api/items/import/', csv('id,product,price\r\n,"Kiwi\r\n'));
     await answer(app, 'POST', '/api/items/import/', csv('id,product,price\r\n999,Kiwi,2\r\n'));
+    // The history feature (src/history/); the stream's 200 is read over a socket below.
+    for (const url of [`${item}history/`, `${item}lowest-price/`]) {
+      await answer(app, 'GET', url);
+      await answer(app, 'GET', `${url}?since=yesterday&days=0`);
+      await answer(app, 'GET', url, { headers: { accept: 'application/xml' } });
+      await answer(app, 'GET', url.replace(/\d+/, '999999'));
+    }
+    await answer(app, 'GET', '/api/events/?after=x');
+    await answer(app, 'GET', '/api/events/', { headers: { accept: 'application/json' } });
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const stream = await fetch(`http://127.0.0.1:${(app.server.address() as AddressInfo).port}/api/events/`);
+    const first = await stream.body?.getReader().read();
+    assertDocumented(app, {
+      method: 'GET',
+      url: '/api/events/',
+      status: stream.status,
+      headers: Object.fromEntries(stream.headers),
+      body: new TextDecoder().decode(first?.value),
+    });
+    seen.add(`GET /api/events ${stream.status}`);
     await answer(app, 'PUT', item, json({ product: 'Quince', price: 2 }));
     await answer(app, 'PATCH', item, json({ price: 3 }));
     await answer(app, 'DELETE', item, { headers: auth });
@@ -575,6 +603,9 @@ describe('every answer the document lists is one the server gives', () => {
       ['OPTIONS', '/api/items/bulk/'],
       ['POST', '/api/items/import/'],
       ['OPTIONS', '/api/items/import/'],
+      ['GET', '/api/items/1/history/'],
+      ['GET', '/api/items/1/lowest-price/'],
+      ['GET', '/api/events/'],
     ]) {
       assert.equal((await answer(throttled, method as string, url as string)).status, 429, `${method} ${url}`);
     }

@@ -5,6 +5,7 @@ import { createIdempotencyKeys } from './002_create_idempotency_keys.js';
 import { addProductSearch } from './003_add_product_search.js';
 import { addOrderIndexes } from './004_add_order_indexes.js';
 import { addImportedVersion } from './005_add_imported_version.js';
+import { createItemChanges } from './006_create_item_changes.js';
 
 /** The feature's migrations, in order. Names are never changed once released. */
 export const itemMigrations = (kind: DatabaseKind): Record<string, Migration> => ({
@@ -13,4 +14,5 @@ export const itemMigrations = (kind: DatabaseKind): Record<string, Migration> =>
   '003_add_product_search': addProductSearch(kind),
   '004_add_order_indexes': addOrderIndexes(kind),
   '005_add_imported_version': addImportedVersion(),
+  '006_create_item_changes': createItemChanges(kind),
 });

@@ -1,0 +1,80 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { BrowserContext } from 'playwright-core';
+import { backends } from '../helpers/backends.js';
+import {
+  apiOf,
+  eventually,
+  gotoList,
+  launchBrowser,
+  openPage,
+  rowTexts,
+  skipWithoutChromium,
+  startOn,
+} from './browser.js';
+
+// Issue 17 in the page: a change made by another client appears without reloading, highlighted
+// (live.js over /api/events/), and an item's price history opens with its chart, its table and
+// the lowest price of the last 30 days (history.js).
+
+describe('live updates and price history in Chromium', { skip: skipWithoutChromium }, () => {
+  let context: BrowserContext;
+  let close: () => Promise<void>;
+
+  before(async () => {
+    ({ context, close } = await launchBrowser());
+  });
+
+  after(async () => {
+    await close?.();
+  });
+
+  for (const backend of backends) {
+    test(`another client's create, change and delete appear; the history dialog (${backend})`, {
+      timeout: 120_000,
+    }, async (t) => {
+      const server = await startOn(t, backend);
+      const api = apiOf(server.base);
+      const { page, problems } = await openPage(t, context, server);
+      await gotoList(page, server.base);
+      await eventually(async () => assert.equal(await page.evaluate('document.readyState'), 'complete'));
+
+      const tea = await api.create('Tea', 300);
+      await eventually(async () => assert.deepEqual(await rowTexts(page), ['Tea | 300']));
+      const row = page.locator('#items > li', { hasText: 'Tea' });
+      assert.match(String(await row.getAttribute('class')), /\bchanged\b/, 'highlighted');
+
+      const patch = await fetch(`${server.base}/api/items/${tea.id}/`, {
+        method: 'PATCH',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ price: 250 }),
+      });
+      assert.equal(patch.status, 200);
+      await eventually(async () => assert.deepEqual(await rowTexts(page), ['Tea | 250']));
+      assert.match(String(await row.getAttribute('class')), /\bchanged\b/);
+
+      await page.getByRole('button', { name: 'History of Tea' }).click();
+      const dialog = page.getByRole('dialog', { name: 'Price history of Tea' });
+      await dialog.waitFor();
+      await eventually(async () =>
+        assert.equal(await dialog.locator('.lowest').textContent(), 'Lowest price in the last 30 days: 250'),
+      );
+      const cells = await dialog
+        .locator('tbody tr')
+        .evaluateAll((rows) => rows.map((r) => [...r.querySelectorAll('td')].slice(1).map((td) => td.textContent)));
+      assert.deepEqual(cells, [
+        ['Changed', 'Tea', '250'],
+        ['Created', 'Tea', '300'],
+      ]);
+      assert.equal(await dialog.locator('svg path.line').count(), 1);
+      await dialog.getByRole('button', { name: 'Close' }).click();
+
+      const other = await api.create('Coffee', 500);
+      await eventually(async () => assert.deepEqual(await rowTexts(page), ['Coffee | 500', 'Tea | 250']));
+      const removed = await fetch(`${server.base}/api/items/${other.id}/`, { method: 'DELETE' });
+      assert.equal(removed.status, 204);
+      await eventually(async () => assert.deepEqual(await rowTexts(page), ['Tea | 250']));
+      assert.deepEqual(problems, []);
+    });
+  }
+});
