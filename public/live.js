@@ -28,7 +28,12 @@ export function startLive() {
   const reloadSoon = (id) => {
     fresh.add(id);
     clearTimeout(reloadTimer);
-    reloadTimer = setTimeout(async () => {
+    reloadTimer = setTimeout(async function reload() {
+      // Reloading re-renders the rows: never under an open edit form; wait until it closes.
+      if (rows().some((row) => row.classList.contains('editing'))) {
+        reloadTimer = setTimeout(reload, RELOAD_DELAY_MS);
+        return;
+      }
       const ids = [...fresh];
       fresh.clear();
       await reloadPage();
