@@ -64,6 +64,9 @@ export class RequestLog extends LogController {
   }
 
   override streamError(error: ErrorLike, _request: FastifyRequest, reply: FastifyReply): void {
+    // A client that leaves before a stream ends (an event stream's every subscriber, sooner or
+    // later) is no fault of the server's: its [RESPONSE] line says enough.
+    if (error?.code === 'ERR_STREAM_PREMATURE_CLOSE') return;
     reply.log.warn(describe(error), 'Response stream failed after the headers were sent');
   }
 

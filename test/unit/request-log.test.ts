@@ -41,6 +41,17 @@ test('stream, write-head and serializer errors are logged without a stack', () =
   }
 });
 
+test('a client that leaves before a stream ends is not a warning', () => {
+  const lines: string[] = [];
+  const log = { warn: (_fields: unknown, message: string) => lines.push(message) };
+  const reply = { log } as unknown as FastifyReply;
+  const left = Object.assign(new Error('Premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' });
+  new RequestLog().streamError(left, {} as FastifyRequest, reply);
+  assert.deepEqual(lines, []);
+  new RequestLog().streamError(Object.assign(new Error('EPIPE'), { code: 'EPIPE' }), {} as FastifyRequest, reply);
+  assert.deepEqual(lines, ['Response stream failed after the headers were sent']);
+});
+
 // The request lines are written directly, not through pino: they must be exactly what pino writes.
 for (const workers of [1, 2]) {
   test(`request lines written directly match pino's own lines (WORKERS=${workers})`, () => {
