@@ -14,6 +14,7 @@ import { LRUCache } from 'lru-cache';
 import type pg from 'pg';
 import type { DatabaseConfig } from '../config.js';
 import { GroupCommitSqliteDialect } from './sqlite-driver.js';
+import { writeSignal } from './write-signal.js';
 
 /** Kysely over the database; each feature types it with its own tables. */
 export type Db = Kysely<unknown>;
@@ -35,11 +36,11 @@ export interface Database {
    */
   changeToken(): Promise<string | undefined>;
   /**
-   * PostgreSQL only: LISTENs on `channel` on a connection of its own (not the pool's), calling
-   * `onNotify` for each notification, and once more after a lost connection is made again
-   * (notifications sent meanwhile are lost). Returns stop(). SQLite has no such thing: undefined.
+   * PostgreSQL only: calls `onWrite` soon after a write by this process or any other on the same
+   * database (db/write-signal.ts), and after a lost signal connection is made again. Returns
+   * stop(). A wake-up only: it says something may have changed, never what. SQLite: undefined.
    */
-  listen?: (channel: string, onNotify: () => void) => Promise<() => Promise<void>>;
+  onWrites?: (onWrite: () => void) => Promise<() => Promise<void>>;
   /** Connections of the pool (SQLite: the one connection). */
   poolStats(): { total: number; idle: number; waiting: number };
   close(): Promise<void>;
@@ -61,14 +62,15 @@ export async function openDatabase(config: DatabaseConfig): Promise<Database> {
   // Loaded only for PostgreSQL: initialising pg costs tens of milliseconds of a SQLite cold start.
   const { default: pgModule } = await import('pg');
   const pool = postgresPool(pgModule, config);
-  const guarded = withQueryDeadline(pool, config.statementTimeoutMs);
+  const signal = writeSignal(pgModule, config, pool);
+  const guarded = withQueryDeadline(pool, config.statementTimeoutMs, signal.wrote);
   const db = new Kysely<unknown>({ dialect: new PostgresDialect({ pool: guarded }) });
   return {
     db,
     kind: 'postgres',
     run: (query) => queryOnce(guarded, query),
     changeToken: coalesced(() => snapshotToken(guarded)),
-    listen: (channel, onNotify) => listen(pgModule, config, channel, onNotify),
+    onWrites: signal.subscribe,
     poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     close: () => db.destroy(),
   };
@@ -105,7 +107,7 @@ function postgresPool(pgModule: typeof pg, config: Extract<DatabaseConfig, { kin
  * stops answering altogether sends nothing back. So every query also has a client-side deadline:
  * past it the query fails with a timeout and its connection is thrown away, not reused.
  */
-function withQueryDeadline(pool: pg.Pool, statementTimeoutMs: number): PostgresPool {
+function withQueryDeadline(pool: pg.Pool, statementTimeoutMs: number, onWrite: () => void): PostgresPool {
   const deadlineMs = statementTimeoutMs > 0 ? statementTimeoutMs + 1000 : 0;
   return {
     end: () => pool.end(),
@@ -118,6 +120,7 @@ function withQueryDeadline(pool: pg.Pool, statementTimeoutMs: number): PostgresP
       const guarded = {
         query(...args: unknown[]) {
           const result = (client.query as (...a: unknown[]) => unknown)(...args);
+          if (result instanceof Promise && isWrite(args[0])) result.then(onWrite, () => {});
           if (!deadlineMs || !(result instanceof Promise)) return result;
           let timer: NodeJS.Timeout | undefined;
           const deadline = new Promise<never>((_, reject) => {
@@ -135,60 +138,10 @@ function withQueryDeadline(pool: pg.Pool, statementTimeoutMs: number): PostgresP
   };
 }
 
-const RELISTEN_FIRST_DELAY_MS = 100;
-const RELISTEN_MAX_DELAY_MS = 5000;
-
-/** LISTEN on a dedicated client, connected again (with back-off) whenever it is lost. */
-async function listen(
-  pgModule: typeof pg,
-  config: Extract<DatabaseConfig, { kind: 'postgres' }>,
-  channel: string,
-  onNotify: () => void,
-): Promise<() => Promise<void>> {
-  let client: pg.Client | undefined;
-  let stopped = false;
-  let retry: NodeJS.Timeout | undefined;
-  let delay = RELISTEN_FIRST_DELAY_MS;
-  const connect = async (): Promise<void> => {
-    const next = new pgModule.Client({
-      connectionString: config.url,
-      connectionTimeoutMillis: config.connectTimeoutMs,
-      keepAlive: true,
-    });
-    next.on('notification', (message) => {
-      if (message.channel === channel) onNotify();
-    });
-    next.on('error', () => reconnect(next));
-    next.on('end', () => reconnect(next));
-    client = next;
-    await next.connect();
-    await next.query(`listen ${pgModule.escapeIdentifier(channel)}`);
-    delay = RELISTEN_FIRST_DELAY_MS;
-  };
-  const reconnect = (lost: pg.Client) => {
-    if (stopped || client !== lost || retry) return;
-    client = undefined;
-    lost.end().catch(() => {});
-    retry = setTimeout(() => {
-      retry = undefined;
-      connect()
-        .then(onNotify)
-        .catch(() => {
-          if (client) reconnect(client);
-        });
-    }, delay);
-    retry.unref();
-    delay = Math.min(delay * 2, RELISTEN_MAX_DELAY_MS);
-  };
-  await connect();
-  return async () => {
-    stopped = true;
-    clearTimeout(retry);
-    await client?.end().catch(() => {});
-  };
-}
-
-/** One query on a pooled connection, as Kysely's driver runs it (with the deadline). */
+/** A statement that writes, or the commit of a transaction that may have. */
+const isWrite = (query: unknown) =>
+  WRITE.test(typeof query === 'string' ? query : String((query as { text?: unknown } | undefined)?.text ?? ''));
+const WRITE = /^\s*(insert|update|delete|commit)\b/i;
 
 /**
  * One query on a pooled connection, as a named (prepared) statement: PostgreSQL parses and plans

@@ -7,9 +7,9 @@ import { isoOfMicros } from './time.js';
 // The live feed behind GET /api/events/: one reader per process follows the change log and fans
 // each entry out, in memory, to every subscriber of this process. The log is the truth; what wakes
 // the reader differs:
-// - PostgreSQL: the triggers' NOTIFY on channel item_changes (a connection of its own, not the
-//   pool's), so a write on any replica wakes every replica; and a slow poll in case a
-//   notification was lost while reconnecting.
+// - PostgreSQL: the database's write signal (db/write-signal.ts: LISTEN/NOTIFY, each replica
+//   announcing its own writes), so a write on any replica wakes every replica; and a slow poll in
+//   case a notification was lost while reconnecting.
 // - SQLite: the database's change token (data_version: a commit by another process, such as
 //   another worker; and this process's own writes), read every few milliseconds. Cheap: a pragma.
 //
@@ -120,9 +120,9 @@ export class ChangeFeed {
   /** Starts following the log; a database that does not answer yet is tried again by the timers. */
   async start(): Promise<void> {
     if (this.#database.kind === 'postgres') {
-      if (this.#database.listen) {
+      if (this.#database.onWrites) {
         try {
-          this.#unlisten = await this.#database.listen('item_changes', () => this.wake());
+          this.#unlisten = await this.#database.onWrites(() => this.wake());
         } catch (error) {
           this.#options.log.warn(
             { err_message: (error as Error).message },

@@ -13,10 +13,9 @@ import type { DatabaseKind } from '../../db/database.js';
 //   client lacks the function, so its writes to `items` fail rather than go unlogged.
 // - PostgreSQL: statement triggers over transition tables (one INSERT … SELECT per statement, not
 //   one function call per row: an import writes a million rows). The time is now(), the start of
-//   the transaction, shared by every write of one transaction. Each statement that logged anything
-//   also notifies channel item_changes; the payload is empty, so PostgreSQL folds the notifications
-//   of one transaction into one. It only wakes the feed's readers (src/history/feed.ts): the log
-//   itself is the truth.
+//   the transaction, shared by every write of one transaction. No NOTIFY here: a notifying
+//   transaction takes a server-wide lock at commit, which would serialize every write; the feed's
+//   readers are woken by db/write-signal.ts instead, and read the log, which is the truth.
 //
 // Items that exist when this runs get one entry each, 'imported' for an item the importer wrote
 // (imported_version set), else 'created', at the migration's time: their history is not empty,
@@ -91,7 +90,6 @@ async function postgresTriggers(db: Kysely<unknown>): Promise<void> {
       .raw(`create function item_changes_${op}() returns trigger language plpgsql as $$
         begin
           insert into item_changes (item_id, version, kind, product, price, at) ${select};
-          if found then perform pg_notify('item_changes', ''); end if;
           return null;
         end $$`)
       .execute(db);
