@@ -12,8 +12,7 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import http from 'node:http';
-import { createServer } from 'node:net';
+import { connect, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -75,23 +74,32 @@ async function startServer(databaseUrl: string, cpu: string): Promise<{ port: nu
   return { port, child };
 }
 
-const agent = new http.Agent({ keepAlive: true, maxSockets: Number.POSITIVE_INFINITY });
-
-/** Opens a subscriber; `onEvent(writeNumber)` for each event whose product is `w<n>`. */
-function subscribe(port: number, onEvent: (write: number) => void): Promise<http.ClientRequest> {
+/**
+ * Opens a subscriber on a bare socket; `onEvent(writeNumber)` for each event whose product is
+ * `w<n>`. No HTTP parser: a thousand subscribers in one process of the load generator's single
+ * core would otherwise measure that process's own queue more than the server.
+ */
+function subscribe(port: number, onEvent: (write: number) => void): Promise<Socket> {
   return new Promise((resolve, reject) => {
-    const request = http.get(
-      { host: '127.0.0.1', port, path: '/api/events/', agent, headers: { accept: 'text/event-stream' } },
-      (response) => {
-        if (response.statusCode !== 200) reject(new Error(`subscriber got ${response.statusCode}`));
-        response.setEncoding('utf8');
-        response.on('data', (chunk: string) => {
-          for (const match of chunk.matchAll(/"product":"w(\d+)"/g)) onEvent(Number(match[1]));
-        });
-        resolve(request);
-      },
-    );
-    request.on('error', reject);
+    const socket = connect(port, '127.0.0.1', () => {
+      socket.write(`GET /api/events/ HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n`);
+    });
+    socket.setEncoding('latin1');
+    let started = false;
+    let rest = '';
+    socket.on('data', (chunk: string) => {
+      if (!started) {
+        if (!chunk.startsWith('HTTP/1.1 200')) return reject(new Error(`subscriber got ${chunk.slice(0, 12)}`));
+        started = true;
+        resolve(socket);
+      }
+      // An event may span two reads: keep what follows the last line end for the next one.
+      const text = rest + chunk;
+      const end = text.lastIndexOf('\n') + 1;
+      rest = text.slice(end);
+      for (const match of text.slice(0, end).matchAll(/"product":"w(\d+)"/g)) onEvent(Number(match[1]));
+    });
+    socket.on('error', reject);
   });
 }
 
@@ -114,7 +122,7 @@ async function run(ports: number[], serverPids: number[]) {
   const latencies: number[][] = ports.map(() => []);
   let delivered = 0;
   const rssBefore = serverPids.map((pid) => rssKb(pid));
-  const requests: http.ClientRequest[] = [];
+  const requests: Socket[] = [];
   for (let i = 0; i < SUBSCRIBERS; i++) {
     const at = i % ports.length;
     requests.push(
