@@ -51,7 +51,8 @@ trap finish EXIT
 dt_install docker.io:/usr/sbin/dockerd debootstrap:/usr/sbin/debootstrap nginx-light:/usr/sbin/nginx \
   postgresql-client:/usr/bin/psql
 pg_isready -q -h 127.0.0.1 -p 5432 || dt_die "no PostgreSQL at 127.0.0.1:5432"
-for p in "$PROXY_PORT" "${PORTS[@]}"; do
+# On the host network each replica needs a metrics port of its own too: its port + 1000.
+for p in "$PROXY_PORT" "${PORTS[@]}" $(for p in "${PORTS[@]}"; do echo $((p + 1000)); done); do
   ! ss -ltn "( sport = :$p )" | grep -q LISTEN || dt_die "port $p is taken"
 done
 
@@ -69,7 +70,8 @@ dk run --rm --network host -e DATABASE_URL="$DATABASE_URL" -e LOG_FILE= "$TAG" n
 start_one() {
   local port="$1"
   dk run -d --name "pricebook-scale-$port" --network host \
-    -e PORT="$port" -e HOST=127.0.0.1 -e DATABASE_URL="$DATABASE_URL" -e MIGRATE_ON_START=false \
+    -e PORT="$port" -e METRICS_PORT="$((port + 1000))" -e HOST=127.0.0.1 -e DATABASE_URL="$DATABASE_URL" \
+    -e MIGRATE_ON_START=false \
     -e LOG_LEVEL=warn -e LOG_FILE= -e SHUTDOWN_GRACE_MS=10000 \
     --health-cmd "node -e \"fetch('http://127.0.0.1:$port/readyz').then(r=>process.exit(r.status===200?0:1),()=>process.exit(1))\"" \
     --health-interval 2s --health-timeout 3s --health-retries 3 --health-start-period 30s \
