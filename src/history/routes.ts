@@ -114,7 +114,10 @@ export function historyRoutes(
       reply
         .header('content-type', 'text/event-stream')
         .header('cache-control', 'no-cache')
-        .header('x-accel-buffering', 'no');
+        .header('x-accel-buffering', 'no')
+        // When the server ends a stream (a stop, a subscriber dropped) the connection goes with
+        // it: kept alive, it would be an idle connection that a stopping server waits out.
+        .header('connection', 'close');
       if (request.method === 'HEAD') return reply.send('');
       if (feed.clients >= settings.maxClients) throw full();
       const stream = new Readable({ read() {} });
