@@ -3,20 +3,21 @@
 //
 //   node --import tsx bench/feed.ts [--subscribers 1000] [--rate 100] [--seconds 20] [--postgres]
 //
-// Runs the built server (npm run build first: dist/server.js), pinned with taskset to CPU 0 when
-// it can be; this process (the subscribers and the writer) to CPU 1. Reports, for the run:
+// Runs the built server (npm run build first: dist/server.js) as the bench does (bench/lib.ts:
+// pinned to the server core, its console drained through a pipe); this process (the subscribers
+// and the writer) on the load core. Reports, for the run:
 // delivery latency (from the moment the POST was sent to the event's arrival, per subscriber and
 // event) p50/p99, the server's CPU time per delivered event, and its resident memory per subscriber
 // (RSS with the subscribers connected and idle, minus RSS before, divided by their number).
 
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { connect, createServer, type Socket } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
+import { LOAD_CPU, pinSelf, type Server, startServer } from './lib.js';
 import { cpuSeconds, rssKb } from './proc.js';
 
 const args = process.argv.slice(2);
@@ -30,49 +31,19 @@ const SECONDS = option('seconds', 20);
 const POSTGRES = args.includes('--postgres');
 const ADMIN_URL = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
-const pin = (cpus: string, pid: number) => {
-  try {
-    execFileSync('taskset', ['-a', '-p', '-c', cpus, String(pid)], { stdio: 'ignore' });
-  } catch {
-    // no taskset: unpinned
-  }
-};
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-async function startServer(databaseUrl: string, cpu: string): Promise<{ port: number; child: ChildProcess }> {
-  const port = await freePort();
-  const child = spawn(process.execPath, ['dist/server.js'], {
+/** pricebook as shipped (dist/server.js, console to a drained pipe) on the server core. */
+const startFeedServer = (databaseUrl: string, n: number) =>
+  startServer({
+    name: `feed-${n}`,
+    kind: 'pricebook',
     env: {
-      ...process.env,
       DATABASE_URL: databaseUrl,
-      PORT: String(port),
-      HOST: '127.0.0.1',
       LOG_FILE: '',
       LOG_LEVEL: 'warn',
       METRICS: 'false',
       EVENTS_MAX_CLIENTS: String(SUBSCRIBERS + 10),
     },
-    stdio: ['ignore', 'ignore', 'inherit'],
   });
-  for (let i = 0; ; i++) {
-    const ok = await fetch(`http://127.0.0.1:${port}/healthz`).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (ok) break;
-    if (i > 200) throw new Error('server did not start');
-    await sleep(50);
-  }
-  pin(cpu, child.pid as number);
-  return { port, child };
-}
 
 /**
  * Opens a subscriber on a bare socket; `onEvent(writeNumber)` for each event whose product is
@@ -171,8 +142,8 @@ async function run(ports: number[], serverPids: number[]) {
 }
 
 async function main() {
-  pin('1', process.pid);
-  const children: ChildProcess[] = [];
+  pinSelf(LOAD_CPU);
+  const servers: Server[] = [];
   let cleanup = async () => {};
   try {
     let databaseUrl: string;
@@ -196,21 +167,18 @@ async function main() {
       databaseUrl = `sqlite:${join(dir, 'db.sqlite3')}`;
       cleanup = async () => rmSync(dir, { recursive: true, force: true });
     }
-    // One process; on PostgreSQL three replicas (A takes the writes), each on CPU 0.
+    // One process; on PostgreSQL three replicas (A takes the writes), all on the server core.
     const replicas = POSTGRES ? 3 : 1;
-    const servers = [];
-    for (let i = 0; i < replicas; i++) servers.push(await startServer(databaseUrl, '0'));
-    children.push(...servers.map((server) => server.child));
+    for (let i = 0; i < replicas; i++) servers.push(await startFeedServer(databaseUrl, i));
     const result = await run(
       servers.map((server) => server.port),
-      servers.map((server) => server.child.pid as number),
+      servers.map((server) => server.pid),
     );
     console.log(
       JSON.stringify({ database: POSTGRES ? 'postgres' : 'sqlite', replicas, rate: RATE, ...result }, null, 2),
     );
   } finally {
-    for (const child of children) child.kill('SIGTERM');
-    await sleep(500);
+    await Promise.all(servers.map((server) => server.stop()));
     await cleanup();
   }
 }
