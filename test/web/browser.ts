@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { TestContext } from 'node:test';
+import { after, before, type TestContext } from 'node:test';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import type { DatabaseConfig } from '../../src/config.js';
 import { openDatabase } from '../../src/db/database.js';
@@ -62,6 +62,21 @@ export async function launchBrowser(): Promise<{ context: BrowserContext; close:
       await context.close();
       rmSync(profile, { recursive: true, force: true });
     },
+  };
+}
+
+/** Chromium for the tests of the describe block it is called in: launched before them, closed after. */
+export function sharedBrowser(): () => BrowserContext {
+  let launched: Awaited<ReturnType<typeof launchBrowser>> | undefined;
+  before(async () => {
+    launched = await launchBrowser();
+  });
+  after(async () => {
+    await launched?.close();
+  });
+  return () => {
+    if (!launched) throw new Error('Chromium is not launched (sharedBrowser belongs in a describe block)');
+    return launched.context;
   };
 }
 

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import type { BrowserContext, Page } from 'playwright-core';
+import { describe, test } from 'node:test';
+import type { Page } from 'playwright-core';
 import { backends } from '../helpers/backends.js';
 import {
   apiOf,
   eventually,
   gotoList,
-  launchBrowser,
   openPage,
+  sharedBrowser,
   skipWithoutChromium,
   startOn,
   statusText,
@@ -23,16 +23,7 @@ const tableRows = (page: Page, body: string) =>
     .evaluateAll((rows) => rows.map((row) => [...row.querySelectorAll('td')].map((cell) => cell.textContent)));
 
 describe('the page changes many prices at once', { skip: skipWithoutChromium }, () => {
-  let context: BrowserContext;
-  let close: () => Promise<void>;
-
-  before(async () => {
-    ({ context, close } = await launchBrowser());
-  });
-
-  after(async () => {
-    await close?.();
-  });
+  const browser = sharedBrowser();
 
   for (const backend of backends) {
     test(`import a CSV with a preview, then a bulk price change with a preview (${backend})`, {
@@ -44,7 +35,7 @@ describe('the page changes many prices at once', { skip: skipWithoutChromium }, 
         await store.create({ product: 'Plum', price: 300 });
       });
       const api = apiOf(server.base);
-      const { page, problems } = await openPage(t, context, server, { expectedStatuses: [400, 412] });
+      const { page, problems } = await openPage(t, browser(), server, { expectedStatuses: [400, 412] });
       await gotoList(page, server.base);
 
       // The export link follows the search and the sort.

@@ -1,14 +1,13 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import type { BrowserContext } from 'playwright-core';
+import { describe, test } from 'node:test';
 import { backends } from '../helpers/backends.js';
 import {
   apiOf,
   eventually,
   gotoList,
-  launchBrowser,
   openPage,
   rowTexts,
+  sharedBrowser,
   skipWithoutChromium,
   startOn,
 } from './browser.js';
@@ -18,16 +17,7 @@ import {
 // the lowest price of the last 30 days (history.js).
 
 describe('live updates and price history in Chromium', { skip: skipWithoutChromium }, () => {
-  let context: BrowserContext;
-  let close: () => Promise<void>;
-
-  before(async () => {
-    ({ context, close } = await launchBrowser());
-  });
-
-  after(async () => {
-    await close?.();
-  });
+  const browser = sharedBrowser();
 
   for (const backend of backends) {
     test(`another client's create, change and delete appear; the history dialog (${backend})`, {
@@ -35,7 +25,7 @@ describe('live updates and price history in Chromium', { skip: skipWithoutChromi
     }, async (t) => {
       const server = await startOn(t, backend);
       const api = apiOf(server.base);
-      const { page, problems } = await openPage(t, context, server);
+      const { page, problems } = await openPage(t, browser(), server);
       await gotoList(page, server.base);
       await eventually(async () => assert.equal(await page.evaluate('document.readyState'), 'complete'));
 

@@ -1,18 +1,18 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import type { BrowserContext, Page } from 'playwright-core';
+import { describe, test } from 'node:test';
+import type { Page } from 'playwright-core';
 import { backends } from '../helpers/backends.js';
 import {
   type ApiItem,
   DESKTOP,
   eventually,
   focused,
-  launchBrowser,
   noHorizontalScroll,
   openPage,
   PHONE,
   rowTexts,
   seedItems,
+  sharedBrowser,
   skipWithoutChromium,
   startOn,
   statusText,
@@ -56,16 +56,7 @@ const timingsOf = (page: Page) => page.evaluate('window.__timings') as Promise<T
 const pageInfo = async (page: Page) => (await page.locator('#page-info').textContent()) ?? '';
 
 describe('the page with 10,000 items', { skip: skipWithoutChromium }, () => {
-  let context: BrowserContext;
-  let close: () => Promise<void>;
-
-  before(async () => {
-    ({ context, close } = await launchBrowser());
-  });
-
-  after(async () => {
-    await close?.();
-  });
+  const browser = sharedBrowser();
 
   for (const backend of backends) {
     test(`first render and filter are fast; page buttons work by keyboard (${backend})`, {
@@ -78,7 +69,7 @@ describe('the page with 10,000 items', { skip: skipWithoutChromium }, () => {
         return ((await response.json()) as { results: ApiItem[] }).results.map((item) => item.product);
       };
       const shown = async () => (await rowTexts(page)).map((row) => row.split(' | ')[0]);
-      const { page, problems } = await openPage(t, context, server);
+      const { page, problems } = await openPage(t, browser(), server);
       await page.addInitScript({ content: RECORD_TIMINGS });
       const requests: string[] = [];
       page.on('request', (request) => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import type { BrowserContext, Page } from 'playwright-core';
+import { describe, test } from 'node:test';
+import type { Page } from 'playwright-core';
 import { ConfigError, loadConfig } from '../../src/config.js';
 import { build, call } from '../helpers/build.js';
 import { outsideTheApi } from '../helpers/openapi.js';
@@ -11,10 +11,10 @@ import {
   focused,
   gotoList,
   LOCALE,
-  launchBrowser,
   noHorizontalScroll,
   openPage,
   rowTexts,
+  sharedBrowser,
   skipWithoutChromium,
   startOn,
   statusText,
@@ -97,16 +97,7 @@ function sentBodies(page: Page) {
 }
 
 describe('the page in Chromium with prices as money and a token', { skip: skipWithoutChromium }, () => {
-  let context: BrowserContext;
-  let close: () => Promise<void>;
-
-  before(async () => {
-    ({ context, close } = await launchBrowser());
-  });
-
-  after(async () => {
-    await close?.();
-  });
+  const browser = sharedBrowser();
 
   test('PRICE_CURRENCY=EUR: cents shown as euros, typed euros stored as cents, exactly', {
     timeout: 60_000,
@@ -114,7 +105,7 @@ describe('the page in Chromium with prices as money and a token', { skip: skipWi
     const server = await startOn(t, 'sqlite', { PRICE_CURRENCY: 'EUR' });
     const api = apiOf(server.base);
     await api.create('Seife', 349);
-    const { page, problems } = await openPage(t, context, server, { expectedStatuses: [400] });
+    const { page, problems } = await openPage(t, browser(), server, { expectedStatuses: [400] });
     const sent = sentBodies(page);
     await gotoList(page, server.base);
     assert.deepEqual(await rowTexts(page), [`Seife | ${money('3.49', 'EUR')}`]);
@@ -217,7 +208,7 @@ describe('the page in Chromium with prices as money and a token', { skip: skipWi
     );
     for (const { env, typed, stored, step, shown } of cases) {
       const server = await startOn(t, 'sqlite', env);
-      const { page, problems } = await openPage(t, context, server);
+      const { page, problems } = await openPage(t, browser(), server);
       await gotoList(page, server.base);
       const price = page.locator('#add-price');
       await eventually(async () => assert.equal(await price.getAttribute('step'), step, env.PRICE_CURRENCY));
@@ -242,7 +233,7 @@ describe('the page in Chromium with prices as money and a token', { skip: skipWi
     const server = await startOn(t, 'sqlite', { API_TOKEN: TOKEN });
     const api = apiOf(server.base, TOKEN);
     await api.create('Brot', 250);
-    const { page, problems } = await openPage(t, context, server, { expectedStatuses: [401] });
+    const { page, problems } = await openPage(t, browser(), server, { expectedStatuses: [401] });
     const dialogs: string[] = [];
     page.on('dialog', (dialog) => {
       dialogs.push(dialog.type());
@@ -270,7 +261,7 @@ describe('the page in Chromium with prices as money and a token', { skip: skipWi
     assert.equal(await forget.isVisible(), true);
     assert.equal(await page.evaluate(`sessionStorage.getItem('pricebook-token')`), TOKEN);
     assert.equal(await page.evaluate('localStorage.length'), 0);
-    assert.deepEqual(await context.cookies(server.base), []);
+    assert.deepEqual(await browser().cookies(server.base), []);
     assert.equal(await tokenInput.inputValue(), '');
     assert.ok(!(await page.content()).includes(TOKEN), 'the token is not in the page');
     assert.equal(await focused(page), 'input: ');
@@ -285,7 +276,7 @@ describe('the page in Chromium with prices as money and a token', { skip: skipWi
     );
 
     // Another tab has no token: it shows the sign-in form.
-    const other = await openPage(t, context, server);
+    const other = await openPage(t, browser(), server);
     await gotoList(other.page, server.base);
     await other.page.getByRole('region', { name: 'Sign in to make changes' }).waitFor();
     assert.equal(await other.page.evaluate(`sessionStorage.getItem('pricebook-token')`), null);

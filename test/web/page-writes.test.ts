@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import type { BrowserContext, Page, Request, Route } from 'playwright-core';
+import { describe, test } from 'node:test';
+import type { Page, Request, Route } from 'playwright-core';
 import { backends } from '../helpers/backends.js';
 import {
   apiOf,
@@ -8,10 +8,10 @@ import {
   eventually,
   focused,
   gotoList,
-  launchBrowser,
   openPage,
   rowTexts,
   seedItems,
+  sharedBrowser,
   skipWithoutChromium,
   startOn,
   statusText,
@@ -60,16 +60,7 @@ const productsNamed = async (api: ReturnType<typeof apiOf>, product: string) =>
   (await api.items()).filter((item) => item.product === product);
 
 describe('the page writes once, clears stale errors, keeps focus', { skip: skipWithoutChromium }, () => {
-  let context: BrowserContext;
-  let close: () => Promise<void>;
-
-  before(async () => {
-    ({ context, close } = await launchBrowser());
-  });
-
-  after(async () => {
-    await close?.();
-  });
+  const browser = sharedBrowser();
 
   for (const backend of backends) {
     test(`double-click on Add, Enter twice and a lost answer each create one item; Edit and Save too (${backend})`, {
@@ -77,7 +68,7 @@ describe('the page writes once, clears stale errors, keeps focus', { skip: skipW
     }, async (t) => {
       const server = await startOn(t, backend);
       const api = apiOf(server.base);
-      const { page, problems } = await openPage(t, context, server, { expectNetworkErrors: true });
+      const { page, problems } = await openPage(t, browser(), server, { expectNetworkErrors: true });
       await gotoList(page, server.base);
       const creates = await holdCreates(page);
       const addButton = page.getByRole('button', { name: 'Add', exact: true });
@@ -187,7 +178,7 @@ describe('the page writes once, clears stale errors, keeps focus', { skip: skipW
     const api = apiOf(server.base);
     await api.create('Tee', 150);
     await api.create('Zucker', 99);
-    const { page, problems } = await openPage(t, context, server, { expectedStatuses: [400] });
+    const { page, problems } = await openPage(t, browser(), server, { expectedStatuses: [400] });
     await gotoList(page, server.base);
     const addButton = page.getByRole('button', { name: 'Add', exact: true });
     const noError = { text: '', invalid: null };
@@ -255,7 +246,7 @@ describe('the page writes once, clears stale errors, keeps focus', { skip: skipW
       ),
     );
     const api = apiOf(server.base);
-    const { page, problems } = await openPage(t, context, server);
+    const { page, problems } = await openPage(t, browser(), server);
     page.on('dialog', (dialog) => void dialog.accept());
     await gotoList(page, server.base);
     // Created in parallel: read the order the page shows instead of assuming it.
@@ -299,7 +290,7 @@ describe('the page writes once, clears stale errors, keeps focus', { skip: skipW
   }, async (t) => {
     const server = await startOn(t, 'sqlite');
     await apiOf(server.base).create('Reis', 300);
-    const { page, problems } = await openPage(t, context, server);
+    const { page, problems } = await openPage(t, browser(), server);
     await gotoList(page, server.base);
     await page.getByRole('button', { name: 'Edit Reis' }).click();
     const forms = { add: page.locator('#add-form'), edit: page.getByRole('form', { name: 'Edit Reis' }) };

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import type { BrowserContext } from 'playwright-core';
+import { describe, test } from 'node:test';
 import { backends } from '../helpers/backends.js';
 import {
   apiOf,
@@ -10,11 +9,11 @@ import {
   errorFor,
   eventually,
   gotoList,
-  launchBrowser,
   noHorizontalScroll,
   openPage,
   PHONE,
   rowTexts,
+  sharedBrowser,
   skipWithoutChromium,
   startOn,
   statusText,
@@ -28,23 +27,14 @@ const SCREENSHOT = new URL('../../docs/screenshot.png', import.meta.url).pathnam
 const PUBLIC = new URL('../../public/', import.meta.url).pathname;
 
 describe('item manager page in Chromium', { skip: skipWithoutChromium }, () => {
-  let context: BrowserContext;
-  let close: () => Promise<void>;
-
-  before(async () => {
-    ({ context, close } = await launchBrowser());
-  });
-
-  after(async () => {
-    await close?.();
-  });
+  const browser = sharedBrowser();
 
   for (const backend of backends) {
     test(`add, search, edit, reject a bad price, delete (${backend})`, { timeout: 120_000 }, async (t) => {
       const server = await startOn(t, backend);
       const api = apiOf(server.base);
       // Chromium logs every 4xx answer to fetch; the test provokes 400 and 412 on purpose.
-      const { page, problems } = await openPage(t, context, server, { expectedStatuses: [400, 412] });
+      const { page, problems } = await openPage(t, browser(), server, { expectedStatuses: [400, 412] });
 
       // The page, at phone size; every control has a label.
       await page.setViewportSize(PHONE);
@@ -211,7 +201,7 @@ describe('item manager page in Chromium', { skip: skipWithoutChromium }, () => {
 
   test('/api/docs/ renders the API from /api/schema/ in Swagger UI (sqlite)', { timeout: 60_000 }, async (t) => {
     const server = await startOn(t, 'sqlite');
-    const { page, problems } = await openPage(t, context, server);
+    const { page, problems } = await openPage(t, browser(), server);
     await page.goto(`${server.base}/api/docs/`);
     await page.locator('.swagger-ui .info .title').filter({ hasText: 'pricebook' }).waitFor();
     const operations = await page.locator('.opblock-summary-path').allTextContents();
