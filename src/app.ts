@@ -18,6 +18,7 @@ import type { FieldTable } from './items/fields.js';
 import { itemsContext, itemsFeature } from './items/index.js';
 import type { AppLogger } from './logging/logger.js';
 import { RequestLog } from './logging/request-log.js';
+import { requestLogger } from './logging/request-logger.js';
 import { addMetrics } from './metrics.js';
 import { addOpenApi } from './openapi.js';
 import { addWebPage } from './web.js';
@@ -51,6 +52,7 @@ export async function buildApp(config: Config, { database, log, fields }: AppDep
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     logController: requestLog,
+    childLoggerFactory: requestLogger,
     genReqId: (request) => {
       const given = request.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
