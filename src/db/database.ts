@@ -13,6 +13,7 @@ import {
 import { LRUCache } from 'lru-cache';
 import type pg from 'pg';
 import type { DatabaseConfig } from '../config.js';
+import { deadlines } from './deadlines.js';
 import { GroupCommitSqliteDialect } from './sqlite-driver.js';
 import { writeSignal } from './write-signal.js';
 
@@ -50,10 +51,11 @@ export async function openDatabase(config: DatabaseConfig): Promise<Database> {
   if (config.kind === 'sqlite') {
     const dialect = sqliteDialect(config.path);
     const db = new Kysely<unknown>({ dialect });
+    const run = <R>(query: CompiledQuery) => dialect.run<R>(query);
     return {
       db,
       kind: 'sqlite',
-      run: (query) => dialect.run(query),
+      run,
       changeToken: () => dialect.changeToken(),
       poolStats: () => ({ total: 1, idle: 1, waiting: 0 }),
       close: () => db.destroy(),
@@ -65,11 +67,13 @@ export async function openDatabase(config: DatabaseConfig): Promise<Database> {
   const signal = writeSignal(pgModule, config, pool);
   const guarded = withQueryDeadline(pool, config.statementTimeoutMs, signal.wrote);
   const db = new Kysely<unknown>({ dialect: new PostgresDialect({ pool: guarded }) });
+  const run = <R>(query: CompiledQuery) => queryOnce<R>(guarded, query);
+  const changeToken = coalesced(() => snapshotToken(guarded));
   return {
     db,
     kind: 'postgres',
-    run: (query) => queryOnce(guarded, query),
-    changeToken: coalesced(() => snapshotToken(guarded)),
+    run,
+    changeToken,
     onWrites: signal.subscribe,
     poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     close: () => db.destroy(),
@@ -108,9 +112,12 @@ function postgresPool(pgModule: typeof pg, config: Extract<DatabaseConfig, { kin
  * past it the query fails with a timeout and its connection is thrown away, not reused.
  */
 function withQueryDeadline(pool: pg.Pool, statementTimeoutMs: number, onWrite: () => void): PostgresPool {
-  const deadlineMs = statementTimeoutMs > 0 ? statementTimeoutMs + 1000 : 0;
+  const deadline = statementTimeoutMs > 0 ? deadlines(statementTimeoutMs + 1000) : undefined;
   return {
-    end: () => pool.end(),
+    end: () => {
+      deadline?.stop();
+      return pool.end();
+    },
     async connect() {
       const client = await pool.connect();
       // A connection lost while checked out is reported by the failing query; without a
@@ -120,16 +127,9 @@ function withQueryDeadline(pool: pg.Pool, statementTimeoutMs: number, onWrite: (
       const guarded = {
         query(...args: unknown[]) {
           const result = (client.query as (...a: unknown[]) => unknown)(...args);
-          if (result instanceof Promise && isWrite(args[0])) result.then(onWrite, () => {});
-          if (!deadlineMs || !(result instanceof Promise)) return result;
-          let timer: NodeJS.Timeout | undefined;
-          const deadline = new Promise<never>((_, reject) => {
-            timer = setTimeout(() => {
-              broken = true;
-              reject(Object.assign(new Error('Database query timeout'), { code: 'ETIMEDOUT' }));
-            }, deadlineMs);
-          });
-          return Promise.race([result, deadline]).finally(() => clearTimeout(timer));
+          if (!(result instanceof Promise)) return result;
+          if (isWrite(args[0])) result.then(onWrite, () => {});
+          return deadline ? deadline.guard(result, () => (broken = true)) : result;
         },
         release: (destroy?: boolean) => client.release(destroy || broken),
       };
