@@ -10,8 +10,8 @@ import { backends } from '../helpers/backends.js';
 import { type Built, build, call } from '../helpers/build.js';
 
 // Two replicas, one database: writes through replica A, reads through replica B, interleaved.
-// B caches rendered lists per state of the database (its change token); an answer from B must
-// never be older than a write A acknowledged before B's request began.
+// B caches rendered lists and read items per state of the database (its change token); an answer
+// from B must never be older than a write A acknowledged before B's request began.
 
 type Item = { id: number; product: string; price: number };
 
@@ -23,6 +23,11 @@ async function replicaOf(t: Parameters<typeof build>[0], first: Built): Promise<
   t.after(() => app.close());
   return app;
 }
+
+const detail = async (app: FastifyInstance, id: number) => {
+  const response = await call(app, 'GET', `/api/items/${id}/`);
+  return response.status === 200 ? (response.json() as Item) : response.status;
+};
 
 const list = async (app: FastifyInstance, query = '') => {
   const response = await call(app, 'GET', `/api/items/${query}`);
@@ -40,19 +45,23 @@ for (const backend of backends) {
       const sorted = () => [...expected.values()].sort((x, y) => x.id - y.id);
 
       for (let round = 1; round <= 60; round++) {
-        // B reads first, so its cache holds the list of the state before A's write.
+        // B reads first, so its cache holds the list and the items of the state before A's write.
         assert.deepEqual(await list(b), sorted(), `round ${round}: before the write`);
-        const kind = round % 4;
         const existing = sorted();
+        for (const item of existing)
+          assert.deepEqual(await detail(b, item.id), item, `round ${round}: item ${item.id}`);
+        const kind = round % 4;
         if (kind === 3 && existing.length > 0) {
           const victim = existing[round % existing.length] as Item;
           assert.equal((await call(a, 'DELETE', `/api/items/${victim.id}/`)).status, 204);
           expected.delete(victim.id);
+          assert.equal(await detail(b, victim.id), 404, `round ${round}: B sees A's delete at once`);
         } else if (kind === 2 && existing.length > 0) {
           const target = existing[round % existing.length] as Item;
           const response = await call(a, 'PATCH', `/api/items/${target.id}/`, { price: round * 10 });
           assert.equal(response.status, 200);
           expected.set(target.id, response.json());
+          assert.deepEqual(await detail(b, target.id), response.json(), `round ${round}: B sees A's change at once`);
         } else {
           const response = await call(a, 'POST', '/api/items/', { product: `R${round}`, price: round });
           assert.equal(response.status, 201);
@@ -66,6 +75,37 @@ for (const backend of backends) {
           `round ${round}: and in another order`,
         );
       }
+    });
+
+    test('item reads on B racing changes on A: a change acknowledged before a read began is in it', async (t) => {
+      const built = await build(t, backend);
+      const b = await replicaOf(t, built);
+      const created = await call(built.app, 'POST', '/api/items/', { product: 'Racing', price: 0 });
+      const id = (created.json() as Item).id;
+      let acknowledged = 0;
+      const stale: string[] = [];
+      const writer = (async () => {
+        for (let price = 1; price <= 40; price++) {
+          assert.equal((await call(built.app, 'PATCH', `/api/items/${id}/`, { price })).status, 200);
+          acknowledged = price;
+        }
+      })();
+      const reader = (async () => {
+        let done = false;
+        writer.finally(() => {
+          done = true;
+        });
+        while (!done) {
+          const before = acknowledged;
+          const seen = await detail(b, id);
+          if (typeof seen === 'number' || seen.price < before)
+            stale.push(`read ${JSON.stringify(seen)} after ${before}`);
+          await setImmediate();
+        }
+      })();
+      await Promise.all([writer, reader]);
+      assert.deepEqual(stale, [], 'no read missed an acknowledged change');
+      assert.equal(((await detail(b, id)) as Item).price, 40);
     });
 
     test('reads on B racing writes on A: a write acknowledged before a read began is in it', async (t) => {

@@ -28,11 +28,19 @@ export interface ItemStore<F extends FieldTable = FieldTable> {
   columns: string[];
   /** The search-form columns `?search=` compares. */
   searched: string[];
+  /** Where reads outside a transaction run: answered from memory while nothing changed (database.read). */
+  reads: QueryRunner;
 }
 
 export function itemStore<F extends FieldTable = typeof ITEM_FIELDS>(database: Database, fields?: F): ItemStore<F> {
   const table = (fields ?? ITEM_FIELDS) as F;
-  return { database, fields: table, columns: ['id', ...Object.keys(table), 'version'], searched: searchColumns(table) };
+  return {
+    database,
+    fields: table,
+    columns: ['id', ...Object.keys(table), 'version'],
+    searched: searchColumns(table),
+    reads: { db: database.db, kind: database.kind, run: database.read },
+  };
 }
 
 /** What a write with a stale expected version gets: nothing changed. */
@@ -69,12 +77,15 @@ const byId = prepared<
   ),
 );
 
-/** The item, unless it does not exist or is outside the filter; in a transaction when a runner is given. */
+/**
+ * The item, unless it does not exist or is outside the filter, as the database holds it now; in a
+ * transaction when a runner is given. The record is shared: never change it.
+ */
 export async function getItem(
   store: ItemStore,
   id: number,
   filter: ItemFilter = {},
-  runner: QueryRunner = store.database,
+  runner: QueryRunner = store.reads,
 ): Promise<Record_ | undefined> {
   const shape = { filter: filterShape(filter), columns: store.columns, searched: store.searched };
   const { rows } = await byId(runner, shape, { ...params(filter), id });
