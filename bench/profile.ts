@@ -2,11 +2,13 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
-import { LOAD_CPU, measure, pinSelf, ROOT, SCENARIOS, sqliteSeeder, startServer } from './lib.js';
+import { LOAD_CPU, measure, pinSelf, postgresSeeder, ROOT, SCENARIOS, sqliteSeeder, startServer } from './lib.js';
+import { createBenchDatabase, pinLocalPostgresAway } from './postgres.js';
 
-// CPU profile of pricebook (SQLite, as shipped, pinned) under one or more bench scenarios:
-// node --cpu-prof on the server, then self time summed per function and per file/package.
-//   node --import tsx bench/profile.ts [--scenarios detail,create] [--duration 8] [--keep DIR]
+// CPU profile of pricebook (as shipped, pinned; SQLite, or PostgreSQL moved off the server's core
+// with --postgres) under one or more bench scenarios: node --cpu-prof on the server, then self
+// time summed per function and per file/package.
+//   node --import tsx bench/profile.ts [--scenarios detail,create] [--duration 8] [--postgres] [--keep DIR]
 //   node --import tsx bench/profile.ts --summarize file.cpuprofile
 
 const { values: args } = parseArgs({
@@ -15,6 +17,7 @@ const { values: args } = parseArgs({
     duration: { type: 'string', default: '8' },
     top: { type: 'string', default: '25' },
     keep: { type: 'string' },
+    postgres: { type: 'boolean', default: false },
     summarize: { type: 'string' },
   },
 });
@@ -86,6 +89,9 @@ if (args.summarize) {
 }
 
 pinSelf(LOAD_CPU);
+const postgres = args.postgres ? await createBenchDatabase() : undefined;
+if (args.postgres && !postgres) process.exit(1);
+const unpinPostgres = postgres ? pinLocalPostgresAway() : () => {};
 const dir = args.keep ?? mkdtempSync(join(tmpdir(), 'pricebook-profile-'));
 const report: string[] = [];
 try {
@@ -98,12 +104,12 @@ try {
       kind: 'pricebook',
       nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${work}`],
       env: {
-        DATABASE_URL: `sqlite:${join(work, 'db.sqlite3')}`,
+        DATABASE_URL: postgres?.url ?? `sqlite:${join(work, 'db.sqlite3')}`,
         LOG_FILE: join(work, 'api_server.log'),
         LOG_LEVEL: 'info',
       },
     });
-    const seeder = sqliteSeeder(join(work, 'db.sqlite3'));
+    const seeder = postgres ? postgresSeeder(postgres.url) : sqliteSeeder(join(work, 'db.sqlite3'));
     await seeder.seed(scenario.seed);
     const m = await measure(server, scenario.requests(), {
       duration: Number(args.duration),
@@ -125,5 +131,7 @@ try {
   writeFileSync(join(dir, 'summary.txt'), text);
   if (args.keep) console.log(`profiles kept in ${dir}`);
 } finally {
+  unpinPostgres();
+  await postgres?.drop();
   if (!args.keep) rmSync(dir, { recursive: true, force: true });
 }
