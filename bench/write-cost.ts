@@ -1,0 +1,74 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Database, openDatabase } from '../src/db/database.js';
+import { migrateToLatest } from '../src/db/migrate.js';
+import { itemMigrations } from '../src/items/migrations/index.js';
+import { createItem, itemStore, updateItem } from '../src/items/repository/items.js';
+import { median, pinSelf, SERVER_CPU } from './lib.js';
+
+// What a single-row write costs the SQLite database at each step of the schema: the same
+// updates (a PUT's statement, through the repository and the SQLite driver, one at a time, so
+// each commits alone) on databases migrated up to each migration that changed what a write
+// touches. CPU microseconds per update, median of alternating rounds, this process pinned to the
+// servers' core (bench/README.md, "What a write costs").
+//
+//   node --import tsx bench/write-cost.ts [--rounds 9] [--writes 3000]
+
+const args = process.argv.slice(2);
+const option = (name: string, fallback: number) => {
+  const at = args.indexOf(name);
+  return at === -1 ? fallback : Number(args[at + 1]);
+};
+const ROUNDS = option('--rounds', 9);
+const WRITES = option('--writes', 3000);
+const ITEMS = 10_000;
+
+const STEPS = [
+  { upTo: '003_add_product_search', label: 'items, product index, search form (the schema of 39dfb02)' },
+  { upTo: '004_add_order_indexes', label: '+ (price, id) and (product, id) indexes for keyset lists' },
+  { upTo: '006_create_item_changes', label: '+ the change log trigger (item_changes, its index)' },
+] as const;
+
+async function databaseUpTo(dir: string, upTo: string): Promise<Database> {
+  const database = await openDatabase({ kind: 'sqlite', path: join(dir, `${upTo}.sqlite3`) } as never);
+  const all = itemMigrations('sqlite');
+  const names = Object.keys(all).filter((name) => name <= upTo);
+  await migrateToLatest(database, Object.fromEntries(names.map((name) => [name, all[name]])) as never);
+  const store = itemStore(database);
+  for (let i = 1; i <= ITEMS; i++) await createItem(store, { product: `P${i % 1000}`, price: i });
+  return database;
+}
+
+/** CPU microseconds per update of a random item's product and price. */
+async function updates(database: Database): Promise<number> {
+  const store = itemStore(database);
+  const started = process.cpuUsage();
+  for (let n = 0; n < WRITES; n++) {
+    const id = 1 + Math.floor(Math.random() * ITEMS);
+    await updateItem(store, id, { product: `P${id % 1000}`, price: Math.floor(Math.random() * 100_000) });
+  }
+  const used = process.cpuUsage(started);
+  return (used.user + used.system) / WRITES;
+}
+
+pinSelf(SERVER_CPU);
+const dir = mkdtempSync(join(tmpdir(), 'pricebook-write-cost-'));
+try {
+  const databases = [];
+  for (const step of STEPS) databases.push(await databaseUpTo(dir, step.upTo));
+  const costs: number[][] = STEPS.map(() => []);
+  for (let round = 0; round < ROUNDS; round++) {
+    const order = round % 2 === 0 ? [...databases.keys()] : [...databases.keys()].reverse();
+    for (const i of order) costs[i]?.push(await updates(databases[i] as Database));
+  }
+  console.log(`SQLite, ${WRITES} single-row updates per round, ${ROUNDS} rounds, CPU µs per update (median):`);
+  const base = median(costs[0] ?? []);
+  STEPS.forEach((step, i) => {
+    const cost = median(costs[i] ?? []);
+    console.log(`  ${cost.toFixed(1).padStart(6)} µs  ×${(cost / base).toFixed(2)}  ${step.label}`);
+  });
+  for (const database of databases) await database.close();
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
