@@ -28,6 +28,7 @@ const STEPS = [
   { upTo: '003_add_product_search', label: 'items, product index, search form (the schema of 39dfb02)' },
   { upTo: '004_add_order_indexes', label: '+ (price, id) and (product, id) indexes for keyset lists' },
   { upTo: '006_create_item_changes', label: '+ the change log trigger (item_changes, its index)' },
+  { upTo: '007_item_changes_without_autoincrement', label: '+ the change log without AUTOINCREMENT' },
 ] as const;
 
 async function databaseUpTo(dir: string, upTo: string): Promise<Database> {

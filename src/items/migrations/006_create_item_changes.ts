@@ -66,7 +66,7 @@ const createdKind = (n: string) => `case when ${n}.imported_version is null then
 const changed = (o: string, n: string, isNot: string) =>
   LOGGED.map((column) => `${n}.${column} ${isNot} ${o}.${column}`).join(' or ');
 
-async function sqliteTriggers(db: Kysely<unknown>): Promise<void> {
+export async function sqliteTriggers(db: Kysely<unknown>): Promise<void> {
   const log = (values: string) =>
     `insert into item_changes (item_id, version, kind, product, price, at) values (${values}, pricebook_now_us());`;
   await sql

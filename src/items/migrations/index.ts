@@ -6,6 +6,7 @@ import { addProductSearch } from './003_add_product_search.js';
 import { addOrderIndexes } from './004_add_order_indexes.js';
 import { addImportedVersion } from './005_add_imported_version.js';
 import { createItemChanges } from './006_create_item_changes.js';
+import { itemChangesWithoutAutoincrement } from './007_item_changes_without_autoincrement.js';
 
 /** The feature's migrations, in order. Names are never changed once released. */
 export const itemMigrations = (kind: DatabaseKind): Record<string, Migration> => ({
@@ -15,4 +16,5 @@ export const itemMigrations = (kind: DatabaseKind): Record<string, Migration> =>
   '004_add_order_indexes': addOrderIndexes(kind),
   '005_add_imported_version': addImportedVersion(),
   '006_create_item_changes': createItemChanges(kind),
+  '007_item_changes_without_autoincrement': itemChangesWithoutAutoincrement(kind),
 });

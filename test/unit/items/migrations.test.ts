@@ -1,0 +1,55 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { Migrator, sql } from 'kysely';
+import { openDatabase } from '../../../src/db/database.js';
+import { migrateToLatest } from '../../../src/db/migrate.js';
+import { itemMigrations } from '../../../src/items/migrations/index.js';
+import { createItem, deleteItem, itemStore, updateItem } from '../../../src/items/repository/items.js';
+import { freshDatabase } from '../../helpers/backends.js';
+
+// Migration 007 (SQLite): the change log's seq without AUTOINCREMENT, its entries kept as they were.
+
+type Change = { seq: number; item_id: number; version: number; kind: string; product: string; price: number };
+
+test('007 keeps every change-log entry, and seqs keep increasing from the highest (sqlite)', async (t) => {
+  const database = await openDatabase(await freshDatabase(t, 'sqlite'));
+  t.after(() => database.close());
+  const all = itemMigrations('sqlite');
+  const upTo006 = Object.fromEntries(Object.entries(all).filter(([name]) => name < '007'));
+  await migrateToLatest(database, upTo006);
+  const store = itemStore(database);
+  const a = await createItem(store, { product: 'Apple', price: 1 });
+  const b = await createItem(store, { product: 'Pear', price: 2 });
+  await updateItem(store, a.id, { price: 3 });
+  await deleteItem(store, b.id);
+  const changes = () =>
+    sql<Change>`select seq, item_id, version, kind, product, price from item_changes order by seq`
+      .execute(database.db)
+      .then((result) => result.rows);
+  const tableSql = async () =>
+    (await sql<{ sql: string }>`select sql from sqlite_master where name = 'item_changes'`.execute(database.db)).rows[0]
+      ?.sql;
+  const before = await changes();
+  assert.equal(before.length, 4);
+  assert.match((await tableSql()) ?? '', /autoincrement/i);
+
+  assert.deepEqual(await migrateToLatest(database, all), ['007_item_changes_without_autoincrement']);
+  assert.doesNotMatch((await tableSql()) ?? '', /autoincrement/i);
+  assert.deepEqual(await changes(), before, 'every entry kept, seq and all');
+  const triggers = await sql<{
+    name: string;
+  }>`select name from sqlite_master where type = 'trigger' order by name`.execute(database.db);
+  assert.deepEqual(
+    triggers.rows.map((row) => row.name),
+    ['item_changes_delete', 'item_changes_insert', 'item_changes_update'],
+  );
+  await updateItem(store, a.id, { price: 4 });
+  const after = await changes();
+  assert.deepEqual(after.at(-1), { seq: 5, item_id: a.id, version: 3, kind: 'updated', product: 'Apple', price: 4 });
+
+  const migrator = new Migrator({ db: database.db, provider: { getMigrations: async () => all } });
+  const { error } = await migrator.migrateDown();
+  assert.equal(error, undefined);
+  assert.match((await tableSql()) ?? '', /autoincrement/i, 'down brings AUTOINCREMENT back');
+  assert.deepEqual(await changes(), after);
+});
