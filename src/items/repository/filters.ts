@@ -38,6 +38,10 @@ export const filterShape = (filter: ItemFilter): FilterShape => ({
   priceMax: filter.priceMax !== undefined,
 });
 
+/** A filter shape's part of a prepared query's key: which filters, how many search terms. */
+export const filterKey = (shape: FilterShape): string =>
+  `${shape.product ? 'p' : ''}${shape.search}${shape.priceMin ? 'l' : ''}${shape.priceMax ? 'h' : ''}`;
+
 /** The filter's values by name; search terms as LIKE patterns over search forms. */
 export function filterParams(filter: ItemFilter, searchForm: (text: string) => string): FilterParams {
   const params: FilterParams = { product: filter.product, priceMin: filter.priceMin, priceMax: filter.priceMax };

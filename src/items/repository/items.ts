@@ -7,6 +7,7 @@ import {
   applyFilter,
   type FilterParams,
   type FilterShape,
+  filterKey,
   filterParams,
   filterShape,
   type ItemFilter,
@@ -30,16 +31,21 @@ export interface ItemStore<F extends FieldTable = FieldTable> {
   searched: string[];
   /** Where reads outside a transaction run: answered from memory while nothing changed (database.read). */
   reads: QueryRunner;
+  /** Names the columns and search columns: the part of a prepared query's key that the store decides. */
+  key: string;
 }
 
 export function itemStore<F extends FieldTable = typeof ITEM_FIELDS>(database: Database, fields?: F): ItemStore<F> {
   const table = (fields ?? ITEM_FIELDS) as F;
+  const columns = ['id', ...Object.keys(table), 'version'];
+  const searched = searchColumns(table);
   return {
     database,
     fields: table,
-    columns: ['id', ...Object.keys(table), 'version'],
-    searched: searchColumns(table),
+    columns,
+    searched,
     reads: { db: database.db, kind: database.kind, run: database.read },
+    key: JSON.stringify([columns, searched]),
   };
 }
 
@@ -64,17 +70,24 @@ const params = (filter: ItemFilter) => filterParams(filter, searchForm);
 
 // --- Reads ----------------------------------------------------------------------------------
 
-const byId = prepared<
-  { filter: FilterShape; columns: string[]; searched: string[] },
-  FilterParams & { id: number },
-  Record_
->((db, shape, p) =>
-  applyFilter(
-    itemDb({ db }).selectFrom('items').select(shape.columns).where('id', '=', p.id),
-    shape.filter,
-    p,
-    shape.searched,
-  ),
+// The hot queries' shapes name their store, whose key stands for its columns: a shape's key is
+// then a few characters, not the JSON of its arrays.
+
+/** A read by id: the store and the URL's filters. */
+interface ByIdShape {
+  store: ItemStore;
+  filter: FilterShape;
+}
+
+const byId = prepared<ByIdShape, FilterParams & { id: number }, Record_>(
+  (db, { store, filter }, p) =>
+    applyFilter(
+      itemDb({ db }).selectFrom('items').select(store.columns).where('id', '=', p.id),
+      filter,
+      p,
+      store.searched,
+    ),
+  ({ store, filter }) => `${store.key}\u0000${filterKey(filter)}`,
 );
 
 /**
@@ -87,8 +100,9 @@ export async function getItem(
   filter: ItemFilter = {},
   runner: QueryRunner = store.reads,
 ): Promise<Record_ | undefined> {
-  const shape = { filter: filterShape(filter), columns: store.columns, searched: store.searched };
-  const { rows } = await byId(runner, shape, { ...params(filter), id });
+  const values = params(filter) as FilterParams & { id: number };
+  values.id = id;
+  const { rows } = await byId(runner, { store, filter: filterShape(filter) }, values);
   return rows[0];
 }
 
@@ -202,11 +216,13 @@ export async function countItems(store: ItemStore, filter: ItemFilter = {}): Pro
 
 // --- Writes ---------------------------------------------------------------------------------
 
-const insertQuery = prepared<{ names: string[]; columns: string[] }, Values, Record_>((db, shape, p) =>
-  itemDb({ db })
-    .insertInto('items')
-    .values(Object.fromEntries(shape.names.map((name) => [name, p[name]])))
-    .returning(shape.columns),
+const insertQuery = prepared<{ store: ItemStore; names: string[] }, Values, Record_>(
+  (db, { store, names }, p) =>
+    itemDb({ db })
+      .insertInto('items')
+      .values(Object.fromEntries(names.map((name) => [name, p[name]])))
+      .returning(store.columns),
+  ({ store, names }) => `${store.key}\u0000${names.join()}`,
 );
 
 /** Inserts an item with these field values (validated); in a transaction when a runner is given. */
@@ -216,38 +232,44 @@ export async function insertItem(
   runner: QueryRunner = store.database,
 ): Promise<Record_> {
   const row = columnValues(store, values);
-  const { rows } = await insertQuery(runner, { names: Object.keys(row), columns: store.columns }, row);
+  const { rows } = await insertQuery(runner, { store, names: Object.keys(row) }, row);
   return rows[0] as Record_;
 }
 
 export const createItem = <F extends FieldTable>(store: ItemStore<F>, values: FieldValues<F>) =>
   insertItem(store, values as Values);
 
+/** A write by id: the store, the URL's filters, and whether If-Match's version is a condition. */
 interface WriteShape {
+  store: ItemStore;
   filter: FilterShape;
-  searched: string[];
   conditional: boolean;
 }
+
+const writeKey = ({ store, filter, conditional }: WriteShape) =>
+  `${store.key}\u0000${filterKey(filter)}\u0000${conditional ? 'if' : ''}`;
 
 /** The conditions of a write: the id, the item URL's filters, and If-Match's version when given. */
 type WriteParams = FilterParams & { id: number; expectedVersion: number };
 
-const updateQuery = prepared<
-  WriteShape & { names: string[]; fields: string[]; columns: string[] },
-  WriteParams & Values,
-  Record_
->((db, shape, p) => {
-  let q = itemDb({ db })
-    .updateTable('items')
-    .set({ ...Object.fromEntries(shape.names.map((name) => [name, p[`new_${name}`]])), version: sql`version + 1` })
-    .where('id', '=', p.id);
-  q = applyFilter(q as never, shape.filter, p, shape.searched) as unknown as typeof q;
-  if (shape.conditional) q = q.where('version', '=', p.expectedVersion);
-  // Only an update that changes a value writes (and so bumps the version): a PUT of the same
-  // values is no change. Columns are NOT NULL, so `<>` is exact.
-  const differs = shape.fields.map((name) => sql`${sql.ref(name)} <> ${p[`new_${name}`]}`);
-  return q.where(sql<SqlBool>`(${sql.join(differs, sql` or `)})`).returning(shape.columns);
-});
+/** An update: which columns it sets (fields and their search forms), and which fields it changes. */
+type UpdateShape = WriteShape & { names: string[]; fields: string[] };
+
+const updateQuery = prepared<UpdateShape, WriteParams & Values, Record_>(
+  (db, shape, p) => {
+    let q = itemDb({ db })
+      .updateTable('items')
+      .set({ ...Object.fromEntries(shape.names.map((name) => [name, p[`new_${name}`]])), version: sql`version + 1` })
+      .where('id', '=', p.id);
+    q = applyFilter(q as never, shape.filter, p, shape.store.searched) as unknown as typeof q;
+    if (shape.conditional) q = q.where('version', '=', p.expectedVersion);
+    // Only an update that changes a value writes (and so bumps the version): a PUT of the same
+    // values is no change. Columns are NOT NULL, so `<>` is exact.
+    const differs = shape.fields.map((name) => sql`${sql.ref(name)} <> ${p[`new_${name}`]}`);
+    return q.where(sql<SqlBool>`(${sql.join(differs, sql` or `)})`).returning(shape.store.columns);
+  },
+  (shape) => `${writeKey(shape)}\u0000${shape.names.join()}\u0000${shape.fields.join()}`,
+);
 
 export interface WriteConditions {
   /** If-Match: the version the client read; the write happens only if the item still has it. */
@@ -272,17 +294,13 @@ export async function updateItem(
   const fields = Object.keys(changes).filter((name) => name in store.fields && changes[name] !== undefined);
   if (fields.length > 0) {
     const row = columnValues(store, Object.fromEntries(fields.map((name) => [name, changes[name]])));
-    const shape = {
-      filter: filterShape(filter),
-      searched: store.searched,
-      conditional: expectedVersion !== undefined,
-      names: Object.keys(row),
-      fields,
-      columns: store.columns,
-    };
+    const conditional = expectedVersion !== undefined;
+    const shape = { store, filter: filterShape(filter), conditional, names: Object.keys(row), fields };
+    const values = params(filter) as WriteParams & Values;
     // The new values by names of their own: a filter may name the same column (?product=).
-    const newValues = Object.fromEntries(Object.entries(row).map(([name, value]) => [`new_${name}`, value]));
-    const values = { ...params(filter), ...newValues, id, expectedVersion: expectedVersion ?? 0 };
+    for (const name of shape.names) values[`new_${name}`] = row[name];
+    values.id = id;
+    values.expectedVersion = expectedVersion ?? 0;
     const { rows } = await updateQuery(runner, shape, values);
     if (rows[0]) return rows[0];
   }
@@ -293,10 +311,10 @@ export async function updateItem(
 
 const deleteQuery = prepared<WriteShape, WriteParams, never>((db, shape, p) => {
   let q = itemDb({ db }).deleteFrom('items').where('id', '=', p.id);
-  q = applyFilter(q as never, shape.filter, p, shape.searched) as unknown as typeof q;
+  q = applyFilter(q as never, shape.filter, p, shape.store.searched) as unknown as typeof q;
   if (shape.conditional) q = q.where('version', '=', p.expectedVersion);
   return q;
-});
+}, writeKey);
 
 /**
  * True when deleted; else undefined (no such item) or STALE (another version than expected).
@@ -308,7 +326,7 @@ export async function deleteItem(
   { expectedVersion, filter = {} }: WriteConditions = {},
   runner: QueryRunner = store.database,
 ): Promise<true | typeof STALE | undefined> {
-  const shape = { filter: filterShape(filter), searched: store.searched, conditional: expectedVersion !== undefined };
+  const shape = { store, filter: filterShape(filter), conditional: expectedVersion !== undefined };
   const values = { ...params(filter), id, expectedVersion: expectedVersion ?? 0 };
   const { numAffectedRows } = await deleteQuery(runner, shape, values);
   if ((numAffectedRows ?? 0n) > 0n) return true;
