@@ -8,10 +8,10 @@ import { createItem, itemStore, updateItem } from '../src/items/repository/items
 import { median, pinSelf, SERVER_CPU } from './lib.js';
 
 // What a single-row write costs the SQLite database at each step of the schema: the same
-// updates (a PUT's statement, through the repository and the SQLite driver, one at a time, so
-// each commits alone) on databases migrated up to each migration that changed what a write
-// touches. CPU microseconds per update, median of alternating rounds, this process pinned to the
-// servers' core (bench/README.md, "What a write costs").
+// updates (a PUT's statement) and inserts (a create's), through the repository and the SQLite
+// driver, one at a time so that each commits alone, on databases migrated up to each migration
+// that changed what a write touches. CPU microseconds per write, median of alternating rounds,
+// this process pinned to the servers' core (bench/README.md, "What a write costs").
 //
 //   node --import tsx bench/write-cost.ts [--rounds 9] [--writes 3000]
 
@@ -41,16 +41,27 @@ async function databaseUpTo(dir: string, upTo: string): Promise<Database> {
   return database;
 }
 
-/** CPU microseconds per update of a random item's product and price. */
-async function updates(database: Database): Promise<number> {
-  const store = itemStore(database);
+/** CPU microseconds per write. */
+async function cpuPerWrite(write: () => Promise<unknown>): Promise<number> {
   const started = process.cpuUsage();
-  for (let n = 0; n < WRITES; n++) {
-    const id = 1 + Math.floor(Math.random() * ITEMS);
-    await updateItem(store, id, { product: `P${id % 1000}`, price: Math.floor(Math.random() * 100_000) });
-  }
+  for (let n = 0; n < WRITES; n++) await write();
   const used = process.cpuUsage(started);
   return (used.user + used.system) / WRITES;
+}
+
+const price = () => Math.floor(Math.random() * 100_000);
+
+/** An update of a random item's product and price, and an insert: CPU µs per write of each. */
+async function writes(database: Database): Promise<[number, number]> {
+  const store = itemStore(database);
+  const update = () => {
+    const id = 1 + Math.floor(Math.random() * ITEMS);
+    return updateItem(store, id, { product: `P${id % 1000}`, price: price() });
+  };
+  return [
+    await cpuPerWrite(update),
+    await cpuPerWrite(() => createItem(store, { product: 'Bench item', price: price() })),
+  ];
 }
 
 pinSelf(SERVER_CPU);
@@ -58,16 +69,25 @@ const dir = mkdtempSync(join(tmpdir(), 'pricebook-write-cost-'));
 try {
   const databases = [];
   for (const step of STEPS) databases.push(await databaseUpTo(dir, step.upTo));
-  const costs: number[][] = STEPS.map(() => []);
+  const updates: number[][] = STEPS.map(() => []);
+  const inserts: number[][] = STEPS.map(() => []);
   for (let round = 0; round < ROUNDS; round++) {
     const order = round % 2 === 0 ? [...databases.keys()] : [...databases.keys()].reverse();
-    for (const i of order) costs[i]?.push(await updates(databases[i] as Database));
+    for (const i of order) {
+      const [update, insert] = await writes(databases[i] as Database);
+      updates[i]?.push(update);
+      inserts[i]?.push(insert);
+    }
   }
-  console.log(`SQLite, ${WRITES} single-row updates per round, ${ROUNDS} rounds, CPU µs per update (median):`);
-  const base = median(costs[0] ?? []);
+  console.log(
+    `SQLite, ${WRITES} single-row writes of each kind per round, ${ROUNDS} rounds, CPU µs per write (median):`,
+  );
+  console.log('  update         insert');
+  const [updateBase, insertBase] = [median(updates[0] ?? []), median(inserts[0] ?? [])];
+  const cell = (cost: number, base: number) => `${cost.toFixed(1).padStart(6)} ×${(cost / base).toFixed(2)}`;
   STEPS.forEach((step, i) => {
-    const cost = median(costs[i] ?? []);
-    console.log(`  ${cost.toFixed(1).padStart(6)} µs  ×${(cost / base).toFixed(2)}  ${step.label}`);
+    const [update, insert] = [median(updates[i] ?? []), median(inserts[i] ?? [])];
+    console.log(`  ${cell(update, updateBase)}  ${cell(insert, insertBase)}  ${step.label}`);
   });
   for (const database of databases) await database.close();
 } finally {
