@@ -262,7 +262,8 @@ describe('the server process', { timeout: 300_000 }, () => {
       assert.equal((await fetch(`${server.base}/api/items/`)).status, 200);
     }
     const exited = server.stop('SIGTERM');
-    const outcome = await Promise.race([exited, sleep(15_000).then(() => 'hung')]);
+    // Unreferenced: once the race is decided, this timer must not keep the test process alive.
+    const outcome = await Promise.race([exited, sleep(15_000, 'hung', { ref: false })]);
     assert.equal(outcome, 0, 'exits 0 instead of retrying the broken write forever');
     const responses = readFileSync(logPath, 'utf8')
       .split('\n')
