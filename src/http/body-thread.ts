@@ -10,7 +10,7 @@ import type { ParseRequest } from './body-worker.js';
 // Beside this module: body-worker.ts from source, .js compiled by tsc, .cjs in the bundle.
 const WORKER_FILE = new URL(`./body-worker${extname(fileURLToPath(import.meta.url))}`, import.meta.url);
 
-/** From source (tests, `npm run dev`) the thread loads TypeScript through tsx, as the process does. */
+/** From source (`npm run dev`, tests run through tsx) the thread loads TypeScript through tsx, as the process does. */
 const startWorker = (): Worker =>
   WORKER_FILE.pathname.endsWith('.ts')
     ? new Worker(

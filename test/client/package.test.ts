@@ -4,15 +4,15 @@ import { lstatSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { build } from '../helpers/build.js';
+import { PROJECT } from '../helpers/compiled.js';
 import { listen } from '../helpers/http.js';
 
 // The typed client as a user meets it: a scratch project outside the repository installs
 // client/ the way its README says, type-checks the README's example with tsc and runs it against
 // a server; and the mistakes the client's types exist to catch do not compile.
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
+const root = PROJECT;
 const clientDir = join(root, 'client');
 const tsc = join(root, 'node_modules/.bin/tsc');
 const readme = readFileSync(join(clientDir, 'README.md'), 'utf8');

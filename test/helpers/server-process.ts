@@ -1,7 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import net from 'node:net';
+import { compiledModule } from './compiled.js';
 
-// The real server as a child process (`node --import tsx src/server.ts`), as operators run it.
+// The real server as a child process (src/server.ts compiled, see compiled.ts), as operators run it.
 
 export interface ServerProcess {
   port: number;
@@ -23,9 +24,10 @@ export async function freePort(): Promise<number> {
 export async function startServer(
   env: Record<string, string>,
   timeoutMs = 20_000,
-  args = ['--import', 'tsx', 'src/server.ts'],
+  args?: string[],
 ): Promise<ServerProcess> {
   const port = Number(env.PORT ?? (await freePort()));
+  args ??= [await compiledModule('server.js')];
   const child = spawn(process.execPath, args, {
     env: { ...process.env, HOST: '127.0.0.1', LOG_FILE: '', METRICS_PORT: '0', ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],

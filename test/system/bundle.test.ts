@@ -13,13 +13,14 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
+import { PROJECT } from '../helpers/compiled.js';
 import { startServer } from '../helpers/server-process.js';
 import { waitFor } from '../helpers/wait.js';
 
 // What ships: the esbuild bundle (dist/server.cjs) started by the loader (dist/server.js) from
 // V8's code cache. Built into a copy of the project's layout, so dist/ is left alone.
 
-const ROOT = new URL('../..', import.meta.url).pathname;
+const ROOT = PROJECT;
 
 function buildCopy(t: { after(fn: () => void): void }) {
   const dir = mkdtempSync(join(tmpdir(), 'pricebook-bundle-'));

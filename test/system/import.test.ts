@@ -23,6 +23,7 @@ import {
   tempDir,
 } from '../helpers/backends.js';
 import { call } from '../helpers/build.js';
+import { compiledModule } from '../helpers/compiled.js';
 
 // Issue 15: the cut-over importer, from the Django service's own database (test/fixtures) and from
 // a PostgreSQL database made with the Django DDL, into either database.
@@ -221,12 +222,13 @@ describe('importing from PostgreSQL (Django 5.2 on RDS)', {
 });
 
 /** Runs the importer as operators do; its exit code, standard output and standard error. */
-function runCli(
+async function runCli(
   args: string[],
   env: Record<string, string>,
 ): Promise<{ code: number | null; out: string; err: string }> {
+  const command = await compiledModule('import.js');
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/import.ts', ...args], {
+    const child = spawn(process.execPath, [command, ...args], {
       env: { ...process.env, LOG_FILE: '', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
