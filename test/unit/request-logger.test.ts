@@ -22,8 +22,11 @@ test("a request's logger writes what a pino child would, bindings and level incl
     log.debug('third');
     log.error(new Error('boom'), 'fourth');
     log.child({ extra: true }).info('fifth');
+    log.fatal('sixth');
+    log.trace('not written: below debug');
+    log.silent('never written');
   }
-  assert.equal(lazy.lines.length, 5);
+  assert.equal(lazy.lines.length, 6);
   assert.deepEqual(lazy.lines.map(withoutTime), eager.lines.map(withoutTime));
   assert.equal(withoutTime(lazy.lines[0] as string).request_id, 'req-1');
   assert.equal(withoutTime(lazy.lines[4] as string).extra, true);
