@@ -11,16 +11,17 @@ export const itemUrl = (id) => `${ITEMS_URL}${encodeURIComponent(id)}/`;
 /**
  * One API call: resolves to { status, data, etag }, whatever the status. Rejects only when the
  * server could not be reached (or the call was aborted). A 401 on a write brings back the sign-in
- * form; the caller just stops.
+ * form; the caller just stops. The body is sent as JSON, unless a `contentType` says it is
+ * already in that type (a CSV file's bytes).
  */
-export async function request(method, url, { body, headers = {}, signal } = {}) {
+export async function request(method, url, { body, contentType, headers = {}, signal } = {}) {
   const isWrite = !['GET', 'HEAD', 'OPTIONS'].includes(method);
   const all = { accept: 'application/json', ...(isWrite ? tokenHeaders() : {}), ...headers };
-  if (body !== undefined) all['content-type'] = 'application/json';
+  if (body !== undefined) all['content-type'] = contentType ?? 'application/json';
   const response = await fetch(url, {
     method,
     headers: all,
-    body: body === undefined ? undefined : JSON.stringify(body),
+    body: body === undefined || contentType ? body : JSON.stringify(body),
     signal,
   });
   const data = await readJson(response);

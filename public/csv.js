@@ -3,8 +3,7 @@
 // ?dry_run=true to show what would change (created, updated, unchanged, row by row, or the file's
 // problems by line and column), then, on Apply, for real: all rows or none.
 
-import { ITEMS_URL, newIdempotencyKey, problemText } from './api.js';
-import { tokenHeaders, tokenRejected } from './auth.js';
+import { ITEMS_URL, newIdempotencyKey, problemText, request } from './api.js';
 import { reloadPage } from './list.js';
 import { formatPrice } from './prices.js';
 import { say } from './status.js';
@@ -48,16 +47,9 @@ export function setUpCsv() {
   cancelButton.addEventListener('click', hidePreview);
 }
 
-async function send(body, dryRun, headers = {}) {
-  const response = await fetch(`${IMPORT_URL}?dry_run=${dryRun}`, {
-    method: 'POST',
-    headers: { accept: 'application/json', 'content-type': 'text/csv', ...tokenHeaders(), ...headers },
-    body,
-  });
-  const data = await response.json().catch(() => null);
-  if (response.status === 401) tokenRejected(data?.detail);
-  return { status: response.status, data };
-}
+/** The file's bytes to the import, as a dry run (what would change) or for real. */
+const send = (body, dryRun, headers = {}) =>
+  request('POST', `${IMPORT_URL}?dry_run=${dryRun}`, { body, contentType: 'text/csv', headers });
 
 /** The file's problems, one line each: "Line 3, column 2 (product): …". */
 function problems(data) {
