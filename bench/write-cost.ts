@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parseArgs } from 'node:util';
 import { type Database, openDatabase } from '../src/db/database.js';
 import { migrateToLatest } from '../src/db/migrate.js';
 import { itemMigrations } from '../src/items/migrations/index.js';
@@ -15,13 +16,11 @@ import { median, pinSelf, SERVER_CPU } from './lib.js';
 //
 //   node --import tsx bench/write-cost.ts [--rounds 9] [--writes 3000]
 
-const args = process.argv.slice(2);
-const option = (name: string, fallback: number) => {
-  const at = args.indexOf(name);
-  return at === -1 ? fallback : Number(args[at + 1]);
-};
-const ROUNDS = option('--rounds', 9);
-const WRITES = option('--writes', 3000);
+const { values: args } = parseArgs({
+  options: { rounds: { type: 'string', default: '9' }, writes: { type: 'string', default: '3000' } },
+});
+const ROUNDS = Number(args.rounds);
+const WRITES = Number(args.writes);
 const ITEMS = 10_000;
 
 const STEPS = [
