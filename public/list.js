@@ -44,7 +44,14 @@ export function startList(ready) {
 /** Shows the page at `offset` again (after a write), keeping the user's place. */
 export const reloadPage = () => showPage(page.offset);
 
+/**
+ * Shows the page again for a change made elsewhere, unless a row is open for editing by the time
+ * the answer arrives (re-rendering would close it): resolves to false when it did not render.
+ */
+export const refreshPage = () => showPage(page.offset, { unlessEditing: true });
+
 export const rows = () => [...list.children];
+const editing = () => rows().some((row) => row.classList.contains('editing'));
 
 const pageNumber = () => Math.floor(page.offset / PAGE_SIZE) + 1;
 const pageCount = () => Math.max(1, Math.ceil(page.count / PAGE_SIZE));
@@ -56,8 +63,11 @@ function listQuery() {
   return params;
 }
 
-/** Loads and shows one page; a newer load cancels an older one. Resolves when it is shown. */
-async function showPage(offset) {
+/**
+ * Loads and shows one page; a newer load cancels an older one. Resolves when it is shown, to false
+ * when it was not (`unlessEditing` and a row open for editing).
+ */
+async function showPage(offset, { unlessEditing = false } = {}) {
   loading?.abort();
   const controller = new AbortController();
   loading = controller;
@@ -72,6 +82,7 @@ async function showPage(offset) {
       settingsReady,
     ]);
     if (loading !== controller) return;
+    if (unlessEditing && editing()) return false;
     if (answer.status !== 200) {
       say(answer.data?.search?.[0] ?? answer.data?.detail ?? `Could not load the items (${answer.status}).`, 'error');
       return;
@@ -79,11 +90,12 @@ async function showPage(offset) {
     const { count: total, results } = answer.data;
     // Past the end (the last item of the last page was deleted): show the new last page.
     if (results.length === 0 && total > 0 && offset > 0) {
-      return await showPage(Math.floor((total - 1) / PAGE_SIZE) * PAGE_SIZE);
+      return await showPage(Math.floor((total - 1) / PAGE_SIZE) * PAGE_SIZE, { unlessEditing });
     }
     page.offset = offset;
     page.count = total;
     renderPage(results);
+    return true;
   } catch (error) {
     if (error.name !== 'AbortError') say('Could not reach the server.', 'error');
   } finally {

@@ -2,7 +2,7 @@
 // another admin, an import) shows without reloading, with a brief highlight. EventSource reconnects by itself
 // with Last-Event-ID, so nothing is missed after a lost connection or a server restart.
 
-import { fillRow, reloadPage, rows } from './list.js';
+import { fillRow, refreshPage, rows } from './list.js';
 
 const HIGHLIGHT_MS = 2000;
 const RELOAD_DELAY_MS = 200;
@@ -29,14 +29,13 @@ export function startLive() {
     fresh.add(id);
     clearTimeout(reloadTimer);
     reloadTimer = setTimeout(async function reload() {
-      // Reloading re-renders the rows: never under an open edit form; wait until it closes.
-      if (rows().some((row) => row.classList.contains('editing'))) {
+      // Reloading re-renders the rows: never under an open edit form; try again once it closes.
+      if ((await refreshPage()) === false) {
         reloadTimer = setTimeout(reload, RELOAD_DELAY_MS);
         return;
       }
       const ids = [...fresh];
       fresh.clear();
-      await reloadPage();
       for (const changed of ids) highlight(rowOf(changed));
     }, RELOAD_DELAY_MS);
   };
