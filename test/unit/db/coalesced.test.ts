@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { coalesced } from '../../../src/db/database.js';
+import { coalesced } from '../../../src/db/postgres.js';
 
 // The PostgreSQL change token is read through coalesced(): callers share reads, but every caller
 // gets a value read after it asked.

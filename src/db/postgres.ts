@@ -1,0 +1,201 @@
+import { createHash } from 'node:crypto';
+import {
+  CompiledQuery,
+  Kysely,
+  PostgresDialect,
+  type PostgresPool,
+  type PostgresPoolClient,
+  type QueryResult,
+} from 'kysely';
+import { LRUCache } from 'lru-cache';
+import type pg from 'pg';
+import type { DatabaseConfig } from '../config.js';
+import type { Database } from './database.js';
+import { deadlines } from './deadlines.js';
+import { readCache } from './read-cache.js';
+import { writeSignal } from './write-signal.js';
+
+// PostgreSQL: a pg pool under Kysely, every query a named (prepared) statement with a client-side
+// deadline, and the change token (the current snapshot) that lets reads be answered from memory.
+
+type PostgresConfig = Extract<DatabaseConfig, { kind: 'postgres' }>;
+
+/** PostgreSQL behind the Database interface: a pool, a deadline on every query, the change token. */
+export async function openPostgres(config: PostgresConfig): Promise<Database> {
+  const { default: pgModule } = await import('pg');
+  const pool = postgresPool(pgModule, config);
+  const signal = writeSignal(pgModule, config, pool);
+  const guarded = withQueryDeadline(pgModule, pool, config.statementTimeoutMs, signal.wrote);
+  const db = new Kysely<unknown>({ dialect: new PostgresDialect({ pool: guarded }) });
+  const run = <R>(query: CompiledQuery) => queryOnce<R>(guarded, query);
+  const changeToken = coalesced(() => snapshotToken(guarded));
+  return {
+    db,
+    kind: 'postgres',
+    run,
+    read: readCache(changeToken, run),
+    changeToken,
+    onWrites: signal.subscribe,
+    poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
+    close: () => db.destroy(),
+  };
+}
+
+function postgresPool(pgModule: typeof pg, config: PostgresConfig): pg.Pool {
+  const pool = new pgModule.Pool({
+    connectionString: config.url,
+    max: config.poolSize,
+    connectionTimeoutMillis: config.connectTimeoutMs,
+    statement_timeout: config.statementTimeoutMs || undefined,
+    idleTimeoutMillis: 30_000,
+    keepAlive: true,
+    types: { getTypeParser: bigintAsNumber(pgModule) },
+  });
+  // An idle client losing its connection must not crash the process; the next query reconnects.
+  pool.on('error', () => {});
+  return pool;
+}
+
+/** A pooled client as Kysely uses it, and the lean way the driver runs one named statement. */
+interface GuardedClient extends PostgresPoolClient {
+  /** A named (prepared) statement, with the same deadline and write signal as query(). */
+  named<R>(name: string, text: string, values: unknown[]): Promise<pg.QueryResult<R & pg.QueryResultRow>>;
+}
+
+/** What pg's Query is besides its declared type: named, and answering one callback. */
+type NamedQuery<R> = pg.Submittable & {
+  name: string;
+  callback: (error: Error | undefined, result: pg.QueryResult<R & pg.QueryResultRow>) => void;
+};
+
+interface GuardedPool extends PostgresPool {
+  connect(): Promise<GuardedClient>;
+}
+
+/**
+ * statement_timeout makes the server give up on a slow query, but a server (or network) that
+ * stops answering altogether sends nothing back. So every query also has a client-side deadline:
+ * past it the query fails with a timeout and its connection is thrown away, not reused.
+ */
+function withQueryDeadline(
+  pgModule: typeof pg,
+  pool: pg.Pool,
+  statementTimeoutMs: number,
+  onWrite: () => void,
+): GuardedPool {
+  const deadline = statementTimeoutMs > 0 ? deadlines(statementTimeoutMs + 1000) : undefined;
+  return {
+    end: () => {
+      deadline?.stop();
+      return pool.end();
+    },
+    async connect() {
+      const client = await pool.connect();
+      // A connection lost while checked out is reported by the failing query; without a
+      // listener the client's own 'error' event would crash the process.
+      if (client.listenerCount('error') === 0) client.on('error', () => {});
+      let broken = false;
+      const guard = <T>(result: Promise<T>, text: unknown) => {
+        if (isWrite(text)) result.then(onWrite, () => {});
+        return deadline ? deadline.guard(result, () => (broken = true)) : result;
+      };
+      const guarded = {
+        query(...args: unknown[]) {
+          const result = (client.query as (...a: unknown[]) => unknown)(...args);
+          if (!(result instanceof Promise)) return result;
+          return guard(result, args[0]);
+        },
+        named<R>(name: string, text: string, values: unknown[]) {
+          return guard(
+            new Promise<pg.QueryResult<R & pg.QueryResultRow>>((resolve, reject) => {
+              // pg's Query made from the text, named after: pg copies a config object, property by
+              // property, on every query; a text it takes as it is.
+              const query = new pgModule.Query(text, values) as unknown as NamedQuery<R>;
+              query.name = name;
+              query.callback = (error, result) => (error ? reject(error) : resolve(result));
+              client.query(query);
+            }),
+            text,
+          );
+        },
+        release: (destroy?: boolean) => client.release(destroy || broken),
+      };
+      return guarded as unknown as GuardedClient;
+    },
+  };
+}
+
+/** A statement that writes, or the commit of a transaction that may have. */
+const isWrite = (query: unknown) =>
+  WRITE.test(typeof query === 'string' ? query : String((query as { text?: unknown } | undefined)?.text ?? ''));
+const WRITE = /^\s*(insert|update|delete|commit)\b/i;
+
+/**
+ * One query on a pooled connection, as a named (prepared) statement: PostgreSQL parses and plans
+ * it once per connection, and each run sends only its parameters. The name is a digest of the SQL
+ * text, so one text is one statement, on every connection and replica.
+ */
+async function queryOnce<R>(pool: GuardedPool, query: CompiledQuery): Promise<QueryResult<R>> {
+  const client = await pool.connect();
+  try {
+    const result = await client.named<R>(statementName(query.sql), query.sql, [...query.parameters]);
+    return { rows: result.rows, numAffectedRows: result.rowCount === null ? undefined : BigInt(result.rowCount) };
+  } finally {
+    client.release();
+  }
+}
+
+const statementNames = new LRUCache<string, string>({ max: 1024 });
+function statementName(sqlText: string): string {
+  let name = statementNames.get(sqlText);
+  if (name === undefined) {
+    name = `pb_${createHash('sha256').update(sqlText).digest('base64url').slice(0, 24)}`;
+    statementNames.set(sqlText, name);
+  }
+  return name;
+}
+
+/**
+ * The change token on PostgreSQL: the current snapshot (xmin:xmax:in-progress ids). It is the
+ * same text only while no transaction has started writing or ended since, so an answer cached
+ * under it is exactly what a read now would give, on any replica. Read before the rows it covers.
+ */
+async function snapshotToken(pool: GuardedPool): Promise<string> {
+  const { rows } = await queryOnce<{ token: string }>(pool, SNAPSHOT_QUERY);
+  return (rows[0] as { token: string }).token;
+}
+const SNAPSHOT_QUERY = CompiledQuery.raw('select pg_current_snapshot()::text as token');
+
+/**
+ * Reads shared by callers, never older than the call: a caller that asks while a read is on its
+ * way waits for the next one, sent as soon as that read is answered, and shared by everyone who
+ * asked meanwhile. Under load, one round trip serves every request that arrived during the last.
+ */
+export function coalesced<T>(read: () => Promise<T>): () => Promise<T> {
+  let sent: Promise<T> | undefined;
+  let queued: Promise<T> | undefined;
+  const send = () => {
+    const reading = read();
+    sent = reading;
+    const done = () => {
+      if (sent === reading) sent = undefined;
+    };
+    reading.then(done, done);
+    return reading;
+  };
+  return () => {
+    if (!sent) return send();
+    queued ??= sent.then(ignore, ignore).then(() => {
+      queued = undefined;
+      return send();
+    });
+    return queued;
+  };
+}
+const ignore = () => {};
+
+const INT8_OID = 20;
+const bigintAsNumber = (pgModule: typeof pg) => (oid: number, format?: 'text' | 'binary') => {
+  if (oid === INT8_OID) return (value: string) => Number(value);
+  return pgModule.types.getTypeParser(oid, format as 'text');
+};
