@@ -12,6 +12,7 @@ import type pg from 'pg';
 import type { DatabaseConfig } from '../config.js';
 import type { Database } from './database.js';
 import { deadlines } from './deadlines.js';
+import { NamedStatement, RowShapes, type StatementResult } from './pg-statement.js';
 import { readCache } from './read-cache.js';
 import { writeSignal } from './write-signal.js';
 
@@ -25,7 +26,12 @@ export async function openPostgres(config: PostgresConfig): Promise<Database> {
   const { default: pgModule } = await import('pg');
   const pool = postgresPool(pgModule, config);
   const signal = writeSignal(pgModule, config, pool);
-  const guarded = withQueryDeadline(pgModule, pool, config.statementTimeoutMs, signal.wrote);
+  const guarded = withQueryDeadline(
+    new RowShapes(bigintAsNumber(pgModule)),
+    pool,
+    config.statementTimeoutMs,
+    signal.wrote,
+  );
   const db = new Kysely<unknown>({ dialect: new PostgresDialect({ pool: guarded }) });
   const run = <R>(query: CompiledQuery) => queryOnce<R>(guarded, query);
   const changeToken = coalesced(() => snapshotToken(guarded));
@@ -59,14 +65,8 @@ function postgresPool(pgModule: typeof pg, config: PostgresConfig): pg.Pool {
 /** A pooled client as Kysely uses it, and the lean way the driver runs one named statement. */
 interface GuardedClient extends PostgresPoolClient {
   /** A named (prepared) statement, with the same deadline and write signal as query(). */
-  named<R>(name: string, text: string, values: unknown[]): Promise<pg.QueryResult<R & pg.QueryResultRow>>;
+  named<R>(name: string, text: string, values: unknown[]): Promise<StatementResult<R>>;
 }
-
-/** What pg's Query is besides its declared type: named, and answering one callback. */
-type NamedQuery<R> = pg.Submittable & {
-  name: string;
-  callback: (error: Error | undefined, result: pg.QueryResult<R & pg.QueryResultRow>) => void;
-};
 
 interface GuardedPool extends PostgresPool {
   connect(): Promise<GuardedClient>;
@@ -78,7 +78,7 @@ interface GuardedPool extends PostgresPool {
  * past it the query fails with a timeout and its connection is thrown away, not reused.
  */
 function withQueryDeadline(
-  pgModule: typeof pg,
+  shapes: RowShapes,
   pool: pg.Pool,
   statementTimeoutMs: number,
   onWrite: () => void,
@@ -107,13 +107,11 @@ function withQueryDeadline(
         },
         named<R>(name: string, text: string, values: unknown[]) {
           return guard(
-            new Promise<pg.QueryResult<R & pg.QueryResultRow>>((resolve, reject) => {
-              // pg's Query made from the text, named after: pg copies a config object, property by
-              // property, on every query; a text it takes as it is.
-              const query = new pgModule.Query(text, values) as unknown as NamedQuery<R>;
-              query.name = name;
-              query.callback = (error, result) => (error ? reject(error) : resolve(result));
-              client.query(query);
+            new Promise<StatementResult<R>>((resolve, reject) => {
+              const statement = new NamedStatement<R>(name, text, values, shapes, (error, result) =>
+                error ? reject(error) : resolve(result as StatementResult<R>),
+              );
+              client.query(statement);
             }),
             text,
           );

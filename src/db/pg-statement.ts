@@ -1,0 +1,169 @@
+import type pg from 'pg';
+import pgUtils from 'pg/lib/utils.js';
+
+// One run of a named (prepared) statement on a pg client, as pg's own Query runs it (parse once
+// per connection, then bind, describe, execute, sync in one write), without what a general query
+// carries: an event emitter, a result object, and the row parsers and row template that pg builds
+// anew for every result. A statement's row shape (its columns' names and types) is kept by name,
+// and used again while the server describes the same columns.
+
+type TypeParsers = (oid: number, format: 'text') => (value: string) => unknown;
+
+interface Field {
+  name: string;
+  dataTypeID: number;
+  format: string;
+}
+
+/** How the rows of one statement are read: its columns and a parser for each. */
+interface RowShape {
+  fields: Field[];
+  names: string[];
+  parsers: Array<(value: string) => unknown>;
+}
+
+export interface StatementResult<R> {
+  rows: R[];
+  /** Rows written or read, from the server's command tag; null when it names none. */
+  rowCount: number | null;
+}
+
+export type StatementCallback<R> = (error: Error | undefined, result?: StatementResult<R>) => void;
+
+/** A command tag: `SELECT 5`, `UPDATE 1`, `INSERT 0 1` (the last number is the row count). */
+const COMMAND_TAG = /^[A-Za-z]+(?: (\d+))?(?: (\d+))?/;
+
+/** Row shapes by statement name, one set per type configuration. */
+export class RowShapes {
+  readonly #byName = new Map<string, RowShape>();
+  readonly #parserOf: TypeParsers;
+
+  constructor(parserOf: TypeParsers) {
+    this.#parserOf = parserOf;
+  }
+
+  of(name: string, fields: Field[]): RowShape {
+    const known = this.#byName.get(name);
+    if (known && sameFields(known.fields, fields)) return known;
+    const shape: RowShape = {
+      fields,
+      names: fields.map((field) => field.name),
+      parsers: fields.map((field) => this.#parserOf(field.dataTypeID, 'text')),
+    };
+    this.#byName.set(name, shape);
+    return shape;
+  }
+}
+
+const sameFields = (a: Field[], b: Field[]) =>
+  a.length === b.length &&
+  a.every((field, i) => field.name === b[i]?.name && field.dataTypeID === b[i]?.dataTypeID && b[i]?.format === 'text');
+
+/** pg's client as a statement sees it: the connection pg passes to a submitted query. */
+interface Connection {
+  parsedStatements: Record<string, string | undefined>;
+  submittedNamedStatements: Record<string, string | undefined>;
+  stream: { cork?: () => void; uncork?: () => void };
+  parse(query: { text: string; name: string }): void;
+  bind(config: { statement: string; values: unknown[]; valueMapper: (value: unknown) => unknown }): void;
+  describe(message: { type: 'P'; name: string }): void;
+  execute(config: { portal: string }): void;
+  sync(): void;
+  sendCopyFail(message: string): void;
+}
+
+/** A pg Submittable: pg calls submit() when the connection is free, then a handler per message. */
+export class NamedStatement<R> implements pg.Submittable {
+  readonly #rows: R[] = [];
+  #rowCount: number | null = null;
+  #shape: RowShape | undefined;
+  #callback: StatementCallback<R> | undefined;
+  #failed: Error | undefined;
+
+  constructor(
+    readonly name: string,
+    readonly text: string,
+    readonly values: unknown[],
+    private readonly shapes: RowShapes,
+    callback: StatementCallback<R>,
+  ) {
+    this.#callback = callback;
+  }
+
+  submit(connection: pg.Connection): Error | null {
+    const con = connection as unknown as Connection;
+    const previous = con.parsedStatements[this.name] ?? con.submittedNamedStatements[this.name];
+    if (previous !== undefined && previous !== this.text) {
+      return new Error(`Prepared statement ${this.name} was used for a different statement`);
+    }
+    con.stream.cork?.();
+    try {
+      if (previous === undefined) {
+        con.parse({ text: this.text, name: this.name });
+        con.submittedNamedStatements[this.name] = this.text;
+      }
+      try {
+        con.bind({ statement: this.name, values: this.values, valueMapper: pgUtils.prepareValue });
+      } catch (error) {
+        // A value pg cannot send: this run fails; the statement, if just parsed, stays prepared.
+        con.sync();
+        this.handleError(error as Error);
+        return null;
+      }
+      con.describe({ type: 'P', name: '' });
+      con.execute({ portal: '' });
+      con.sync();
+    } finally {
+      con.stream.uncork?.();
+    }
+    return null;
+  }
+
+  handleRowDescription(message: { fields: Field[] }): void {
+    this.#shape = this.shapes.of(this.name, message.fields);
+  }
+
+  handleDataRow(message: { fields: Array<string | null> }): void {
+    const { names, parsers } = this.#shape as RowShape;
+    const values = message.fields;
+    const row: Record<string, unknown> = {};
+    for (let i = 0; i < values.length; i++) {
+      const value = values[i];
+      row[names[i] as string] =
+        value === null || value === undefined ? null : (parsers[i] as (v: string) => unknown)(value);
+    }
+    this.#rows.push(row as R);
+  }
+
+  handleCommandComplete(message: { text: string }): void {
+    const tag = COMMAND_TAG.exec(message.text);
+    const count = tag?.[2] ?? tag?.[1];
+    this.#rowCount = count === undefined ? null : Number(count);
+  }
+
+  handleEmptyQuery(): void {}
+
+  handlePortalSuspended(): void {}
+
+  handleCopyInResponse(connection: pg.Connection): void {
+    (connection as unknown as Connection).sendCopyFail('No source stream defined');
+  }
+
+  handleCopyData(): void {}
+
+  handleError(error: Error): void {
+    this.#answer(error);
+  }
+
+  handleReadyForQuery(): void {
+    if (this.#failed) this.#answer(this.#failed);
+    else this.#answer(undefined, { rows: this.#rows, rowCount: this.#rowCount });
+  }
+
+  /** Answers once: an error is followed by the server's readyForQuery, which then says nothing. */
+  #answer(error: Error | undefined, result?: StatementResult<R>): void {
+    const callback = this.#callback;
+    this.#callback = undefined;
+    callback?.(error, result);
+  }
+}
