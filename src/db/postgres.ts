@@ -10,6 +10,7 @@ import {
 import { LRUCache } from 'lru-cache';
 import type pg from 'pg';
 import type { DatabaseConfig } from '../config.js';
+import { coalesced } from './coalesced.js';
 import type { Database } from './database.js';
 import { deadlines } from './deadlines.js';
 import { NamedStatement, RowShapes, type StatementResult } from './pg-statement.js';
@@ -163,34 +164,6 @@ async function snapshotToken(pool: GuardedPool): Promise<string> {
   return (rows[0] as { token: string }).token;
 }
 const SNAPSHOT_QUERY = CompiledQuery.raw('select pg_current_snapshot()::text as token');
-
-/**
- * Reads shared by callers, never older than the call: a caller that asks while a read is on its
- * way waits for the next one, sent as soon as that read is answered, and shared by everyone who
- * asked meanwhile. Under load, one round trip serves every request that arrived during the last.
- */
-export function coalesced<T>(read: () => Promise<T>): () => Promise<T> {
-  let sent: Promise<T> | undefined;
-  let queued: Promise<T> | undefined;
-  const send = () => {
-    const reading = read();
-    sent = reading;
-    const done = () => {
-      if (sent === reading) sent = undefined;
-    };
-    reading.then(done, done);
-    return reading;
-  };
-  return () => {
-    if (!sent) return send();
-    queued ??= sent.then(ignore, ignore).then(() => {
-      queued = undefined;
-      return send();
-    });
-    return queued;
-  };
-}
-const ignore = () => {};
 
 const INT8_OID = 20;
 const bigintAsNumber = (pgModule: typeof pg) => (oid: number, format?: 'text' | 'binary') => {
