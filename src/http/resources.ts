@@ -47,18 +47,21 @@ export const defineResource = (
 });
 
 export class ResourceTable {
-  readonly #resources: Resource[] = [];
+  /** Resources without parameters, by path (with and without the trailing slash): their URL is their only match. */
+  readonly #fixed = new Map<string, Resource>();
+  readonly #parametric: Resource[] = [];
 
   add(resource: Resource): void {
-    if (!this.#resources.includes(resource)) this.#resources.push(resource);
+    if (!resource.parametric) {
+      for (const path of [resource.url, resource.url.replace(/\/$/, '')]) {
+        if (!this.#fixed.has(path)) this.#fixed.set(path, resource);
+      }
+    } else if (!this.#parametric.includes(resource)) this.#parametric.push(resource);
   }
 
   /** The resource whose URL matches the path, if any; one without parameters first, as the router decides. */
   find(path: string): Resource | undefined {
-    return (
-      this.#resources.find((resource) => !resource.parametric && resource.pattern.test(path)) ??
-      this.#resources.find((resource) => resource.pattern.test(path))
-    );
+    return this.#fixed.get(path) ?? this.#parametric.find((resource) => resource.pattern.test(path));
   }
 }
 
@@ -86,7 +89,7 @@ export function addApiResources(app: FastifyInstance, table: ResourceTable): voi
       // The router lets `/api/items/:id` match `/api/items/` and `/api/items//` with an empty id:
       // go by the path, which is the collection (405) or nothing (404).
       const path = pathOf(request.url);
-      const resource = !routed.parametric && routed.pattern.test(path) ? routed : table.find(path);
+      const resource = table.find(path);
       if (!resource) return void sendNotFoundPage(reply);
       setApiHeaders(reply, resource);
       try {
