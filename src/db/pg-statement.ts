@@ -124,13 +124,20 @@ export class NamedStatement<R> implements pg.Submittable {
   }
 
   handleDataRow(message: { fields: Array<string | null> }): void {
+    if (this.#failed) return;
     const { names, parsers } = this.#shape as RowShape;
     const values = message.fields;
     const row: Record<string, unknown> = {};
-    for (let i = 0; i < values.length; i++) {
-      const value = values[i];
-      row[names[i] as string] =
-        value === null || value === undefined ? null : (parsers[i] as (v: string) => unknown)(value);
+    try {
+      for (let i = 0; i < values.length; i++) {
+        const value = values[i];
+        row[names[i] as string] = value == null ? null : (parsers[i] as (v: string) => unknown)(value);
+      }
+    } catch (error) {
+      // A value its parser refuses fails this run once the server is done with it; thrown from
+      // here, it would be thrown out of pg's socket handler and end the process.
+      this.#failed = error as Error;
+      return;
     }
     this.#rows.push(row as R);
   }

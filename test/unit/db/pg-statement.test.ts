@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { CompiledQuery } from 'kysely';
 import { openDatabase } from '../../../src/db/database.js';
+import { NamedStatement, RowShapes, type StatementResult } from '../../../src/db/pg-statement.js';
 import { freshDatabase, postgresAvailable } from '../../helpers/backends.js';
 
 // database.run on PostgreSQL runs each query as a named statement of its own (db/pg-statement.ts),
@@ -82,4 +83,35 @@ test('an error fails its query only: the connection answers the next one', { ski
     assert.deepEqual((await database.run(raw('select $1::text as x', [`v${n}`]))).rows, [{ x: `v${n}` }]);
     assert.deepEqual((await database.run(raw('select $1::int as x', [n]))).rows, [{ x: n }]);
   }
+});
+
+test('a value its parser refuses fails the run when the server is done, without throwing into pg', () => {
+  const answers: Array<[Error | undefined, StatementResult<unknown> | undefined]> = [];
+  const refusing = new RowShapes(() => (value) => {
+    if (value === 'bad') throw new Error('cannot parse bad');
+    return Number(value);
+  });
+  const statement = new NamedStatement('s', 'select x from t', [], refusing, (error, result) =>
+    answers.push([error, result]),
+  );
+  statement.handleRowDescription({ fields: [{ name: 'x', dataTypeID: 23, format: 'text' }] });
+  statement.handleDataRow({ fields: ['1'] });
+  assert.doesNotThrow(() => statement.handleDataRow({ fields: ['bad'] }));
+  statement.handleDataRow({ fields: ['3'] });
+  statement.handleCommandComplete({ text: 'SELECT 3' });
+  assert.equal(answers.length, 0, 'no answer before the server is ready for the next query');
+  statement.handleReadyForQuery();
+  assert.equal(answers.length, 1);
+  assert.match(String(answers[0]?.[0]), /cannot parse bad/);
+});
+
+test('an error is answered once, though the server then says it is ready', () => {
+  const answers: unknown[] = [];
+  const statement = new NamedStatement('s', 'select 1', [], new RowShapes(() => Number), (error) =>
+    answers.push(error),
+  );
+  statement.handleError(new Error('relation does not exist'));
+  statement.handleReadyForQuery();
+  assert.equal(answers.length, 1);
+  assert.match(String(answers[0]), /does not exist/);
 });
