@@ -358,8 +358,9 @@ async function runOne(ctx: Context, request: FuzzRequest, expectation?: (status:
 
   assert.ok(status < 500, `no 5xx: ${where}`);
   assert.equal(leakIn(text), undefined, `no internals in the body: ${where}`);
-  if (status === 400) assert.equal(errorShapeProblem(text), undefined, where);
+  // A HEAD answer has no body, a 400 as well: the error's shape is checked on the other methods.
   if (request.method === 'HEAD') assert.equal(text, '', `HEAD has no body: ${where}`);
+  else if (status === 400) assert.equal(errorShapeProblem(text), undefined, where);
   assert.equal(response.headers['x-content-type-options'], 'nosniff', `security headers: ${where}`);
   assert.ok(response.headers['x-request-id'], `a request id: ${where}`);
   if (/^application\/json/.test(String(response.headers['content-type'])) && text !== '') {
