@@ -25,14 +25,10 @@ type PostgresConfig = Extract<DatabaseConfig, { kind: 'postgres' }>;
 /** PostgreSQL behind the Database interface: a pool, a deadline on every query, the change token. */
 export async function openPostgres(config: PostgresConfig): Promise<Database> {
   const { default: pgModule } = await import('pg');
-  const pool = postgresPool(pgModule, config);
+  const typeParsers = bigintAsNumber(pgModule);
+  const pool = postgresPool(pgModule, config, typeParsers);
   const signal = writeSignal(pgModule, config, pool);
-  const guarded = withQueryDeadline(
-    new RowShapes(bigintAsNumber(pgModule)),
-    pool,
-    config.statementTimeoutMs,
-    signal.wrote,
-  );
+  const guarded = withQueryDeadline(new RowShapes(typeParsers), pool, config.statementTimeoutMs, signal.wrote);
   const db = new Kysely<unknown>({ dialect: new PostgresDialect({ pool: guarded }) });
   const run = <R>(query: CompiledQuery) => queryOnce<R>(guarded, query);
   const changeToken = coalesced(() => snapshotToken(guarded));
@@ -48,7 +44,11 @@ export async function openPostgres(config: PostgresConfig): Promise<Database> {
   };
 }
 
-function postgresPool(pgModule: typeof pg, config: PostgresConfig): pg.Pool {
+function postgresPool(
+  pgModule: typeof pg,
+  config: PostgresConfig,
+  getTypeParser: ReturnType<typeof bigintAsNumber>,
+): pg.Pool {
   const pool = new pgModule.Pool({
     connectionString: config.url,
     max: config.poolSize,
@@ -56,7 +56,7 @@ function postgresPool(pgModule: typeof pg, config: PostgresConfig): pg.Pool {
     statement_timeout: config.statementTimeoutMs || undefined,
     idleTimeoutMillis: 30_000,
     keepAlive: true,
-    types: { getTypeParser: bigintAsNumber(pgModule) },
+    types: { getTypeParser },
   });
   // An idle client losing its connection must not crash the process; the next query reconnects.
   pool.on('error', () => {});
