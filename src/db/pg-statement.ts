@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import type pg from 'pg';
 import pgUtils from 'pg/lib/utils.js';
 
@@ -33,13 +34,14 @@ export type StatementCallback<R> = (error: Error | undefined, result?: Statement
 /** A command tag: `SELECT 5`, `UPDATE 1`, `INSERT 0 1` (the last number is the row count). */
 const COMMAND_TAG = /^[A-Za-z]+(?: (\d+))?(?: (\d+))?/;
 
-/** Row shapes by statement name, one set per type configuration. */
+/** Row shapes by statement name, one set per type configuration; at most `max` (the least recently used go). */
 export class RowShapes {
-  readonly #byName = new Map<string, RowShape>();
+  readonly #byName: LRUCache<string, RowShape>;
   readonly #parserOf: TypeParsers;
 
-  constructor(parserOf: TypeParsers) {
+  constructor(parserOf: TypeParsers, max: number) {
     this.#parserOf = parserOf;
+    this.#byName = new LRUCache({ max });
   }
 
   of(name: string, fields: Field[]): RowShape {

@@ -28,7 +28,12 @@ export async function openPostgres(config: PostgresConfig): Promise<Database> {
   const typeParsers = bigintAsNumber(pgModule);
   const pool = postgresPool(pgModule, config, typeParsers);
   const signal = writeSignal(pgModule, config, pool);
-  const guarded = withQueryDeadline(new RowShapes(typeParsers), pool, config.statementTimeoutMs, signal.wrote);
+  const guarded = withQueryDeadline(
+    new RowShapes(typeParsers, STATEMENTS_KEPT),
+    pool,
+    config.statementTimeoutMs,
+    signal.wrote,
+  );
   const db = new Kysely<unknown>({ dialect: new PostgresDialect({ pool: guarded }) });
   const run = <R>(query: CompiledQuery) => queryOnce<R>(guarded, query);
   const changeToken = coalesced(() => snapshotToken(guarded));
@@ -144,7 +149,9 @@ async function queryOnce<R>(pool: GuardedPool, query: CompiledQuery): Promise<Qu
   }
 }
 
-const statementNames = new LRUCache<string, string>({ max: 1024 });
+/** Statement texts whose names (and row shapes) are kept. */
+const STATEMENTS_KEPT = 1024;
+const statementNames = new LRUCache<string, string>({ max: STATEMENTS_KEPT });
 function statementName(sqlText: string): string {
   let name = statementNames.get(sqlText);
   if (name === undefined) {
