@@ -544,6 +544,8 @@ for (const backend of backends) {
           fc.boolean(),
           async (seg, verb, onItem) => {
             const url = onItem ? `/api/items/${seg}/` : `/api/${seg}/`;
+            const rows = async () => (await store.list()).map((row) => [row.product, row.price]);
+            const before = await rows();
             const response = await app.inject({
               method: verb as 'GET',
               url,
@@ -560,10 +562,8 @@ for (const backend of backends) {
               if (onItem) assert.equal(response.body, '{"detail":"Not found."}', where);
               else assert.match(String(response.headers['content-type']), /^text\/html/, where);
             }
-            assert.deepEqual(
-              (await store.list()).map((row) => [row.product, row.price]),
-              [['kept', 1]],
-            );
+            // A segment that decodes to the item's id (`1`, `%31`) is its URL: a write there may succeed.
+            if (response.statusCode >= 300) assert.deepEqual(await rows(), before, `nothing changed: ${where}`);
           },
         ),
         { numRuns: 60, seed: SEED },
