@@ -45,13 +45,15 @@ export function startList(ready) {
 export const reloadPage = () => showPage(page.offset);
 
 /**
- * Shows the page again for a change made elsewhere, unless a row is open for editing by the time
- * the answer arrives (re-rendering would close it): resolves to false when it did not render.
+ * Shows the page again for a change made elsewhere, unless a row is open or opening for editing
+ * by the time the answer arrives (re-rendering would close it): resolves to false when it did not
+ * render.
  */
 export const refreshPage = () => showPage(page.offset, { unlessEditing: true });
 
 export const rows = () => [...list.children];
-const editing = () => rows().some((row) => row.classList.contains('editing'));
+/** A row with its edit form open, or opening (its item being read): re-rendering would lose it. */
+const editing = () => rows().some((row) => row.classList.contains('editing') || row.hasAttribute('data-opening'));
 
 const pageNumber = () => Math.floor(page.offset / PAGE_SIZE) + 1;
 const pageCount = () => Math.max(1, Math.ceil(page.count / PAGE_SIZE));

@@ -67,4 +67,38 @@ describe('live updates and price history in Chromium', { skip: skipWithoutChromi
       assert.deepEqual(problems, []);
     });
   }
+
+  test('an edit form still opens when another client creates an item while it loads', {
+    timeout: 60_000,
+  }, async (t) => {
+    const server = await startOn(t, 'sqlite');
+    const api = apiOf(server.base);
+    const tea = await api.create('Tea', 300);
+    const { page, problems } = await openPage(t, browser(), server);
+    await gotoList(page, server.base);
+    await eventually(async () => assert.deepEqual(await rowTexts(page), ['Tea | 300']));
+
+    // The item's read (what the form opens with) is held back until the list was loaded again
+    // for the other client's create: that reload must not take away the row the form opens in.
+    let releaseRead = () => {};
+    const readHeld = new Promise<void>((resolve) => {
+      releaseRead = resolve;
+    });
+    await page.route(`**/api/items/${tea.id}/`, async (route) => {
+      if (route.request().method() === 'GET') await readHeld;
+      await route.continue();
+    });
+    const listLoaded = page.waitForResponse((response) => /\/api\/items\/\?.*limit=/.test(response.url()));
+    await page.getByRole('button', { name: 'Edit Tea' }).click();
+    await api.create('Coffee', 500);
+    await listLoaded;
+    releaseRead();
+
+    const editForm = page.getByRole('form', { name: 'Edit Tea' });
+    await editForm.getByLabel('Price').fill('320');
+    await editForm.getByRole('button', { name: 'Cancel' }).click();
+    // Once the form is closed, the deferred reload shows the other client's item.
+    await eventually(async () => assert.deepEqual(await rowTexts(page), ['Coffee | 500', 'Tea | 300']));
+    assert.deepEqual(problems, []);
+  });
 });
