@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import pg from 'pg';
 import type { DatabaseConfig } from '../../src/config.js';
+import { openDatabase } from '../../src/db/database.js';
+import { migrate } from '../../src/migrations.js';
 
 // Every API test runs on both databases: a real SQLite file in a temporary folder, and a fresh
 // database on the local PostgreSQL (created per test, dropped after it). Without a reachable
@@ -65,10 +67,123 @@ export function tempDir(t: TestContext): string {
 export const databaseUrlOf = (database: DatabaseConfig): string =>
   database.kind === 'sqlite' ? `sqlite:${database.path}` : database.url;
 
+/** A migrated database without rows, and what gives it back once nothing uses it any more. */
+export interface EmptyDatabase {
+  config: DatabaseConfig;
+  release: () => Promise<void>;
+}
+
+const postgresConfig = (url: string): DatabaseConfig => ({
+  kind: 'postgres',
+  url,
+  poolSize: 4,
+  statementTimeoutMs: 5000,
+  connectTimeoutMs: 2000,
+});
+
+// Creating, migrating and dropping a PostgreSQL database costs about ten times the CPU of emptying
+// one, and the API tests need hundreds: so each test process keeps the databases its tests gave
+// back and empties them for the next test. One whose schema a test changed, or that someone is
+// still connected to, is dropped instead.
+
+/** The spare databases of this process, emptied and migrated. */
+const spares: Array<{ url: string; drop: () => Promise<void> }> = [];
+let dropsAtExit = false;
+/** The schema as the migrations leave it, to tell a database a test changed. */
+let migratedSchema: string | undefined;
+
+/** Every relation, column, trigger and function of the schema, as one text. */
+const SCHEMA = `
+  select concat_ws('|',
+    (select string_agg(concat_ws(':', c.relname, c.relkind::text, a.attname, format_type(a.atttypid, a.atttypmod)), ','
+                       order by c.relname, a.attnum)
+       from pg_class c join pg_namespace n on n.oid = c.relnamespace
+       left join pg_attribute a on a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped
+      where n.nspname = 'public'),
+    (select string_agg(tgname, ',' order by tgname) from pg_trigger where not tgisinternal),
+    (select string_agg(proname, ',' order by proname)
+       from pg_proc p join pg_namespace n on n.oid = p.pronamespace where n.nspname = 'public')) as schema`;
+
+/** The statement that empties the database: its tables' rows, its sequences back to the start. */
+const EMPTYING = `
+  select concat_ws(';',
+    (select 'truncate ' || string_agg(quote_ident(relname), ', ')
+       from pg_class c join pg_namespace n on n.oid = c.relnamespace
+      where n.nspname = 'public' and c.relkind = 'r' and c.relname not like 'kysely_migration%'),
+    (select string_agg('alter sequence ' || quote_ident(relname) || ' restart', ';')
+       from pg_class c join pg_namespace n on n.oid = c.relnamespace
+      where n.nspname = 'public' and c.relkind = 'S')) as statement`;
+
+const OTHER_SESSIONS = `
+  select count(*)::int as count from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()`;
+
+async function withClient<T>(url: string, run: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await run(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/** Empties the database for the next test: true when it can be used again. */
+async function emptied(url: string): Promise<boolean> {
+  return withClient(url, async (client) => {
+    const [{ schema }] = (await client.query(SCHEMA)).rows;
+    const [{ count }] = (await client.query(OTHER_SESSIONS)).rows;
+    if (schema !== migratedSchema || count !== 0) return false;
+    const [{ statement }] = (await client.query(EMPTYING)).rows;
+    await client.query(statement);
+    return true;
+  });
+}
+
+async function migratedPostgresDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
+  const spare = spares.pop();
+  if (spare) return spare;
+  const created = await createPostgresDatabase();
+  const database = await openDatabase(postgresConfig(created.url));
+  try {
+    await migrate(database);
+  } finally {
+    await database.close();
+  }
+  migratedSchema ??= await withClient(created.url, async (client) => (await client.query(SCHEMA)).rows[0].schema);
+  if (!dropsAtExit) {
+    dropsAtExit = true;
+    // When the tests of this process are done, the event loop empties: then the spares go.
+    process.on('beforeExit', () => {
+      for (const spare of spares.splice(0)) spare.drop().catch(() => {});
+    });
+  }
+  return created;
+}
+
+/**
+ * A migrated database without rows, for a test that closes everything it opened on it before it
+ * calls release() (build() does). On PostgreSQL, release() empties it for the next test.
+ */
+export async function emptyDatabase(t: TestContext, backend: Backend): Promise<EmptyDatabase> {
+  if (backend === 'sqlite') {
+    const config: DatabaseConfig = { kind: 'sqlite', path: join(tempDir(t), 'db.sqlite3') };
+    const database = await openDatabase(config);
+    await migrate(database);
+    await database.close();
+    return { config, release: async () => {} };
+  }
+  const database = await migratedPostgresDatabase();
+  const release = async () => {
+    if (await emptied(database.url).catch(() => false)) spares.push(database);
+    else await database.drop();
+  };
+  return { config: postgresConfig(database.url), release };
+}
+
 /** A fresh, empty database of the given kind, removed when the test ends. */
 export async function freshDatabase(t: TestContext, backend: Backend): Promise<DatabaseConfig> {
   if (backend === 'sqlite') return { kind: 'sqlite', path: join(tempDir(t), 'db.sqlite3') };
   const { url, drop } = await createPostgresDatabase();
   t.after(drop);
-  return { kind: 'postgres', url, poolSize: 4, statementTimeoutMs: 5000, connectTimeoutMs: 2000 };
+  return postgresConfig(url);
 }

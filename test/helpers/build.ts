@@ -8,7 +8,7 @@ import { type Database, openDatabase } from '../../src/db/database.js';
 import type { FieldTable } from '../../src/items/fields.js';
 import { createLogger } from '../../src/logging/logger.js';
 import { migrate } from '../../src/migrations.js';
-import { type Backend, freshDatabase, tempDir } from './backends.js';
+import { type Backend, emptyDatabase, tempDir } from './backends.js';
 import { itemsIn, type TestItems } from './items.js';
 
 export interface Built {
@@ -38,10 +38,8 @@ export async function build(
   options: BuildOptions = {},
 ): Promise<Built> {
   const dir = tempDir(t);
-  const config = {
-    ...loadConfig({ LOG_FILE: join(dir, 'api.log'), ...env }),
-    database: await freshDatabase(t, backend),
-  };
+  const empty = await emptyDatabase(t, backend);
+  const config = { ...loadConfig({ LOG_FILE: join(dir, 'api.log'), ...env }), database: empty.config };
   const lines: string[] = [];
   const console = new Writable({
     write(chunk, _encoding, done) {
@@ -52,13 +50,19 @@ export async function build(
   const log = createLogger(config, console);
   const { flush } = log;
   const database = await openDatabase(config.database);
+  let app: FastifyInstance | undefined;
+  // One hook, in this order: the database is given back only once nothing uses it.
+  t.after(async () => {
+    try {
+      await (app ? app.close() : database.close());
+      await flush();
+    } finally {
+      await empty.release();
+    }
+  });
   await migrate(database);
   await options.afterMigrations?.(database);
-  const app = await buildApp(config, { database, log, fields: options.fields });
-  t.after(async () => {
-    await app.close();
-    await flush();
-  });
+  app = await buildApp(config, { database, log, fields: options.fields });
   return {
     app,
     database,
