@@ -208,11 +208,16 @@ function parseJson(text: string): unknown {
 
 // --- As the helpers use it ------------------------------------------------------------------
 
+/** Validators by document text: the tests' many apps mostly serve the same document. */
 const validators = new Map<string, ResponseValidator>();
+/** An app serves one document all its life: its validator is looked up once, not per answer. */
+const validatorOfApp = new WeakMap<FastifyInstance, ResponseValidator>();
 const outside = new AsyncLocalStorage<true>();
 
 /** The validator of the document this app serves (app.swagger() is what /api/schema/ answers). */
 export function validatorOf(app: FastifyInstance): ResponseValidator {
+  const known = validatorOfApp.get(app);
+  if (known) return known;
   const document = app.swagger() as unknown as Json;
   const key = JSON.stringify(document);
   let validator = validators.get(key);
@@ -220,6 +225,7 @@ export function validatorOf(app: FastifyInstance): ResponseValidator {
     validator = new ResponseValidator(document);
     validators.set(key, validator);
   }
+  validatorOfApp.set(app, validator);
   return validator;
 }
 
