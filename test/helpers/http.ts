@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import type { Item as ItemRecord, TestItems } from './items.js';
 import { assertDocumented } from './openapi.js';
+import { waitFor } from './wait.js';
 
 // Request and assertion helpers shared by the API tests: raw bodies of any media type, the
 // contract's headers, exact JSON bodies, and the rows the database holds. Every answer is checked
@@ -253,8 +253,8 @@ export async function readLogFile(
 ): Promise<{ lines: LogLine[]; text: string }> {
   const path = built.config.logFile;
   assert.ok(path, 'the log file is on');
-  const deadline = Date.now() + 5000;
-  for (;;) {
+  let read = { lines: [] as LogLine[], text: '' };
+  const complete = () => {
     built.flushLogs();
     const text = existsSync(path) ? readFileSync(path, 'utf8') : '';
     // Only complete lines: an asynchronous write may be under way.
@@ -262,9 +262,12 @@ export async function readLogFile(
       .split('\n')
       .slice(0, -1)
       .map((line) => JSON.parse(line) as LogLine);
-    if (ready(lines) || Date.now() > deadline) return { lines, text };
-    await sleep(25);
-  }
+    read = { lines, text };
+    return ready(lines);
+  };
+  // Not ready in time: the caller's assertions on the lines say what is missing.
+  await waitFor(complete, 5000, 'the log lines').catch(() => {});
+  return read;
 }
 
 export const hasMessage = (message: string) => (lines: LogLine[]) => lines.some((line) => line.message === message);

@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import net from 'node:net';
 import { compiledModule } from './compiled.js';
+import { waitFor } from './wait.js';
 
 // The real server as a child process (src/server.ts compiled, see compiled.ts), as operators run it.
 
@@ -41,20 +42,17 @@ export async function startServer(
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const base = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}:\n${output}`);
-    const ok = await fetch(`${base}/healthz`).then(
+  const answers = async () => {
+    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`);
+    return fetch(`${base}/healthz`).then(
       (r) => r.ok,
       () => false,
     );
-    if (ok) break;
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`server did not answer /healthz within ${timeoutMs} ms:\n${output}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  };
+  await waitFor(answers, timeoutMs, '/healthz').catch((error: Error) => {
+    child.kill('SIGKILL');
+    throw new Error(`${error.message}:\n${output}`);
+  });
   return {
     port,
     base,

@@ -290,16 +290,16 @@ describe('the server process', { timeout: 300_000 }, () => {
           .filter((line) => String(line.message).startsWith('[RESPONSE] GET /api/items/'))
           .map((line) => line.pid),
       );
-    const deadline = Date.now() + 20_000;
-    while (pidsThatAnswered().size < 2 && Date.now() < deadline) {
+    const bothAnswered = async () => {
       // A new connection each time: the primary hands connections to the workers in turn.
       await Promise.all(
         Array.from({ length: 4 }, () =>
           fetch(`${server.base}/api/items/`, { headers: { connection: 'close' } }).then((r) => r.text()),
         ),
       );
-      await sleep(50);
-    }
+      return pidsThatAnswered().size >= 2;
+    };
+    await waitFor(bothAnswered, 20_000, 'both workers to answer').catch(() => {});
     const pids = pidsThatAnswered();
     assert.equal(pids.size, 2, `pids seen: ${[...pids].join(', ')}`);
     for (const pid of pids) {
@@ -309,9 +309,7 @@ describe('the server process', { timeout: 300_000 }, () => {
     // A worker that dies is replaced, and the service keeps answering.
     const [victim] = [...pids] as number[];
     process.kill(victim as number, 'SIGKILL');
-    let replaced = false;
-    const restartDeadline = Date.now() + 20_000;
-    while (!replaced && Date.now() < restartDeadline) {
+    const replaced = async () => {
       const answers = await Promise.all(
         Array.from({ length: 4 }, () =>
           // A connection handed to the worker just as it died is lost: bound the wait.
@@ -324,10 +322,9 @@ describe('the server process', { timeout: 300_000 }, () => {
           ),
         ),
       );
-      replaced = [...pidsThatAnswered()].some((pid) => !pids.has(pid)) && answers.every((status) => status === 200);
-      await sleep(50);
-    }
-    assert.ok(replaced, 'a new worker answers after one was killed');
+      return [...pidsThatAnswered()].some((pid) => !pids.has(pid)) && answers.every((status) => status === 200);
+    };
+    await waitFor(replaced, 20_000, 'a new worker to answer after one was killed');
     assert.match(server.output(), /Worker died; starting another/);
 
     assert.equal(await server.stop('SIGTERM'), 0);
