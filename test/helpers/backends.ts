@@ -67,7 +67,7 @@ export function tempDir(t: TestContext): string {
 export const databaseUrlOf = (database: DatabaseConfig): string =>
   database.kind === 'sqlite' ? `sqlite:${database.path}` : database.url;
 
-/** A migrated database without rows, and what gives it back once nothing uses it any more. */
+/** A database without rows, and what gives it back once nothing uses it any more. */
 export interface EmptyDatabase {
   config: DatabaseConfig;
   release: () => Promise<void>;
@@ -161,16 +161,13 @@ async function migratedPostgresDatabase(): Promise<{ url: string; drop: () => Pr
 }
 
 /**
- * A migrated database without rows, for a test that closes everything it opened on it before it
- * calls release() (build() does). On PostgreSQL, release() empties it for the next test.
+ * A database without rows for one test, which migrates it (on PostgreSQL it already is) and closes
+ * everything it opened on it before it calls release(), as build() does. On PostgreSQL, release()
+ * empties it for the next test of this process.
  */
 export async function emptyDatabase(t: TestContext, backend: Backend): Promise<EmptyDatabase> {
   if (backend === 'sqlite') {
-    const config: DatabaseConfig = { kind: 'sqlite', path: join(tempDir(t), 'db.sqlite3') };
-    const database = await openDatabase(config);
-    await migrate(database);
-    await database.close();
-    return { config, release: async () => {} };
+    return { config: { kind: 'sqlite', path: join(tempDir(t), 'db.sqlite3') }, release: async () => {} };
   }
   const database = await migratedPostgresDatabase();
   const release = async () => {
