@@ -36,8 +36,9 @@ async function probe(attempts = 3): Promise<boolean> {
 export const postgresAvailable = await probe();
 export const backends: Backend[] = postgresAvailable ? ['sqlite', 'postgres'] : ['sqlite'];
 
-async function admin<T>(run: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: POSTGRES_ADMIN_URL });
+/** Runs `run` on a connection of its own to `url`, closed afterwards. */
+async function withClient<T>(url: string, run: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
     return await run(client);
@@ -45,6 +46,8 @@ async function admin<T>(run: (client: pg.Client) => Promise<T>): Promise<T> {
     await client.end();
   }
 }
+
+const admin = <T>(run: (client: pg.Client) => Promise<T>): Promise<T> => withClient(POSTGRES_ADMIN_URL, run);
 
 export async function createPostgresDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
   const name = `pricebook_test_${randomBytes(6).toString('hex')}`;
@@ -116,16 +119,6 @@ const EMPTYING = `
 
 const OTHER_SESSIONS = `
   select count(*)::int as count from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()`;
-
-async function withClient<T>(url: string, run: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await run(client);
-  } finally {
-    await client.end();
-  }
-}
 
 /** Empties the database for the next test: true when it can be used again. */
 async function emptied(url: string): Promise<boolean> {
