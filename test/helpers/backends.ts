@@ -8,9 +8,10 @@ import type { DatabaseConfig } from '../../src/config.js';
 import { openDatabase } from '../../src/db/database.js';
 import { migrate } from '../../src/migrations.js';
 
-// Every API test runs on both databases: a real SQLite file in a temporary folder, and a fresh
-// database on the local PostgreSQL (created per test, dropped after it). Without a reachable
-// PostgreSQL the PostgreSQL half is skipped (test/api/postgres-available.test.ts says so once).
+// Every API test runs on both databases: a real SQLite file in a temporary folder, and a database
+// of its own on the local PostgreSQL (emptyDatabase: one its test process emptied for it, or
+// created). Without a reachable PostgreSQL the PostgreSQL half is skipped
+// (test/api/postgres-available.test.ts says so once).
 
 export type Backend = 'sqlite' | 'postgres';
 
@@ -91,12 +92,17 @@ const postgresConfig = (url: string): DatabaseConfig => ({
 
 /** The spare databases of this process, emptied and migrated. */
 const spares: Array<{ url: string; drop: () => Promise<void> }> = [];
-let dropsAtExit = false;
-/** The schema as the migrations leave it, to tell a database a test changed. */
-let migratedSchema: string | undefined;
 
-/** Every relation, column, trigger and function of the schema, as one text. */
-const SCHEMA = `
+/** The schema the migrations make, and the statement that empties a database of it. */
+interface Migrated {
+  schema: string;
+  emptying: string;
+}
+/** Read from this process's first migrated database. */
+let migrated: Migrated | undefined;
+
+/** Every relation, column, trigger and function of the schema as one text; and the sessions besides this one. */
+const SCHEMA_AND_SESSIONS = `
   select concat_ws('|',
     (select string_agg(concat_ws(':', c.relname, c.relkind::text, a.attname, format_type(a.atttypid, a.atttypmod)), ','
                        order by c.relname, a.attnum)
@@ -105,7 +111,8 @@ const SCHEMA = `
       where n.nspname = 'public'),
     (select string_agg(tgname, ',' order by tgname) from pg_trigger where not tgisinternal),
     (select string_agg(proname, ',' order by proname)
-       from pg_proc p join pg_namespace n on n.oid = p.pronamespace where n.nspname = 'public')) as schema`;
+       from pg_proc p join pg_namespace n on n.oid = p.pronamespace where n.nspname = 'public')) as schema,
+  (select count(*)::int from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()) as others`;
 
 /** The statement that empties the database: its tables' rows, its sequences back to the start. */
 const EMPTYING = `
@@ -117,20 +124,27 @@ const EMPTYING = `
        from pg_class c join pg_namespace n on n.oid = c.relnamespace
       where n.nspname = 'public' and c.relkind = 'S')) as statement`;
 
-const OTHER_SESSIONS = `
-  select count(*)::int as count from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()`;
-
 /** Empties the database for the next test: true when it can be used again. */
-async function emptied(url: string): Promise<boolean> {
+async function emptied(url: string, { schema, emptying }: Migrated): Promise<boolean> {
   return withClient(url, async (client) => {
-    const [{ schema }] = (await client.query(SCHEMA)).rows;
-    const [{ count }] = (await client.query(OTHER_SESSIONS)).rows;
-    if (schema !== migratedSchema || count !== 0) return false;
-    const [{ statement }] = (await client.query(EMPTYING)).rows;
-    await client.query(statement);
+    const [now] = (await client.query(SCHEMA_AND_SESSIONS)).rows;
+    if (now?.schema !== schema || now?.others !== 0) return false;
+    await client.query(emptying);
     return true;
   });
 }
+
+/** The schema a freshly migrated database has, and the statement that empties it. */
+async function readMigrated(url: string): Promise<Migrated> {
+  return withClient(url, async (client) => ({
+    schema: (await client.query(SCHEMA_AND_SESSIONS)).rows[0].schema,
+    emptying: (await client.query(EMPTYING)).rows[0].statement,
+  }));
+}
+
+const dropSpares = () => {
+  for (const spare of spares.splice(0)) spare.drop().catch(() => {});
+};
 
 async function migratedPostgresDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
   const spare = spares.pop();
@@ -142,13 +156,10 @@ async function migratedPostgresDatabase(): Promise<{ url: string; drop: () => Pr
   } finally {
     await database.close();
   }
-  migratedSchema ??= await withClient(created.url, async (client) => (await client.query(SCHEMA)).rows[0].schema);
-  if (!dropsAtExit) {
-    dropsAtExit = true;
+  if (!migrated) {
+    migrated = await readMigrated(created.url);
     // When the tests of this process are done, the event loop empties: then the spares go.
-    process.on('beforeExit', () => {
-      for (const spare of spares.splice(0)) spare.drop().catch(() => {});
-    });
+    process.on('beforeExit', dropSpares);
   }
   return created;
 }
@@ -164,7 +175,8 @@ export async function emptyDatabase(t: TestContext, backend: Backend): Promise<E
   }
   const database = await migratedPostgresDatabase();
   const release = async () => {
-    if (await emptied(database.url).catch(() => false)) spares.push(database);
+    const reusable = migrated !== undefined && (await emptied(database.url, migrated).catch(() => false));
+    if (reusable) spares.push(database);
     else await database.drop();
   };
   return { config: postgresConfig(database.url), release };
