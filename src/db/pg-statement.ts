@@ -67,7 +67,7 @@ interface Connection {
   submittedNamedStatements: Record<string, string | undefined>;
   stream: { cork?: () => void; uncork?: () => void };
   parse(query: { text: string; name: string }): void;
-  bind(config: { statement: string; values: unknown[]; valueMapper: (value: unknown) => unknown }): void;
+  bind(config: { statement: string; values: readonly unknown[]; valueMapper: (value: unknown) => unknown }): void;
   describe(message: { type: 'P'; name: string }): void;
   execute(config: { portal: string }): void;
   sync(): void;
@@ -85,7 +85,7 @@ export class NamedStatement<R> implements pg.Submittable {
   constructor(
     readonly name: string,
     readonly text: string,
-    readonly values: unknown[],
+    readonly values: readonly unknown[],
     private readonly shapes: RowShapes,
     callback: StatementCallback<R>,
   ) {

@@ -71,7 +71,7 @@ function postgresPool(
 /** A pooled client as Kysely uses it, and the lean way the driver runs one named statement. */
 interface GuardedClient extends PostgresPoolClient {
   /** A named (prepared) statement, with the same deadline and write signal as query(). */
-  named<R>(name: string, text: string, values: unknown[]): Promise<StatementResult<R>>;
+  named<R>(name: string, text: string, values: readonly unknown[]): Promise<StatementResult<R>>;
 }
 
 interface GuardedPool extends PostgresPool {
@@ -111,7 +111,7 @@ function withQueryDeadline(
           if (!(result instanceof Promise)) return result;
           return guard(result, args[0]);
         },
-        named<R>(name: string, text: string, values: unknown[]) {
+        named<R>(name: string, text: string, values: readonly unknown[]) {
           return guard(
             new Promise<StatementResult<R>>((resolve, reject) => {
               const statement = new NamedStatement<R>(name, text, values, shapes, (error, result) =>
@@ -142,7 +142,7 @@ const WRITE = /^\s*(insert|update|delete|commit)\b/i;
 async function queryOnce<R>(pool: GuardedPool, query: CompiledQuery): Promise<QueryResult<R>> {
   const client = await pool.connect();
   try {
-    const result = await client.named<R>(statementName(query.sql), query.sql, [...query.parameters]);
+    const result = await client.named<R>(statementName(query.sql), query.sql, query.parameters);
     return { rows: result.rows, numAffectedRows: result.rowCount === null ? undefined : BigInt(result.rowCount) };
   } finally {
     client.release();
