@@ -106,11 +106,33 @@ async function showPage(offset, { unlessEditing = false } = {}) {
 }
 
 function renderPage(items) {
+  const place = focusedPlace();
   list.replaceChildren(...items.map(renderRow));
+  restoreFocus(place);
   count.textContent = `(${grouped.format(page.count)})`;
   empty.hidden = page.count > 0;
   empty.textContent = search.value.trim() ? 'No items match the search.' : 'No items yet.';
   renderPager();
+}
+
+const ROW_CONTROLS = ['select', 'history', 'edit', 'delete'];
+
+/** The row control that has focus, by item and kind: a re-render (a live update) must not drop it. */
+function focusedPlace() {
+  const control = document.activeElement;
+  if (!control || !list.contains(control)) return undefined;
+  const row = control.closest('li');
+  const kind = ROW_CONTROLS.find((name) => control.classList.contains(name));
+  return kind ? { id: row.dataset.id, index: rows().indexOf(row), kind } : undefined;
+}
+
+/** Gives focus back to the same control of the same item, else of the row now in its place. */
+function restoreFocus(place) {
+  if (!place) return;
+  const all = rows();
+  const row = all.find((candidate) => candidate.dataset.id === place.id) ?? all[place.index] ?? all.at(-1);
+  if (row) row.querySelector(`.${place.kind}`).focus();
+  else heading.focus();
 }
 
 function renderPager() {

@@ -4,6 +4,7 @@ import { backends } from '../helpers/backends.js';
 import {
   apiOf,
   eventually,
+  focused,
   gotoList,
   openPage,
   rowTexts,
@@ -67,6 +68,31 @@ describe('live updates and price history in Chromium', { skip: skipWithoutChromi
       assert.deepEqual(problems, []);
     });
   }
+
+  test('a live update keeps keyboard focus on the same control, or on the row that takes its place', {
+    timeout: 60_000,
+  }, async (t) => {
+    const server = await startOn(t, 'sqlite');
+    const api = apiOf(server.base);
+    await api.create('Tea', 300);
+    const coffee = await api.create('Coffee', 500);
+    const { page, problems } = await openPage(t, browser(), server);
+    await gotoList(page, server.base);
+    await eventually(async () => assert.deepEqual(await rowTexts(page), ['Coffee | 500', 'Tea | 300']));
+
+    await page.getByRole('button', { name: 'Edit Tea' }).focus();
+    await api.create('Milk', 120);
+    await eventually(async () => assert.deepEqual(await rowTexts(page), ['Milk | 120', 'Coffee | 500', 'Tea | 300']));
+    assert.equal(await focused(page), 'button: Edit Tea');
+
+    // The focused item deleted elsewhere: focus stays in the list, on the row now in its place.
+    await page.getByRole('button', { name: 'Delete Coffee' }).focus();
+    const removed = await fetch(`${server.base}/api/items/${coffee.id}/`, { method: 'DELETE' });
+    assert.equal(removed.status, 204);
+    await eventually(async () => assert.deepEqual(await rowTexts(page), ['Milk | 120', 'Tea | 300']));
+    assert.equal(await focused(page), 'button: Delete Tea');
+    assert.deepEqual(problems, []);
+  });
 
   test('an edit form still opens when another client creates an item while it loads', {
     timeout: 60_000,
