@@ -94,6 +94,7 @@ export class ChangeFeed {
   #reading: Promise<void> | undefined;
   #readAgain = false;
   #token: string | undefined;
+  /** The polls and the heartbeat, while anyone subscribes. */
   readonly #timers: NodeJS.Timeout[] = [];
   #gapTimer: NodeJS.Timeout | undefined;
   #unlisten: (() => Promise<void>) | undefined;
@@ -117,7 +118,7 @@ export class ChangeFeed {
     return this.#subscribers.size;
   }
 
-  /** Starts following the log; a database that does not answer yet is tried again by the timers. */
+  /** Starts following the log; a database that does not answer yet is tried again by the first subscriber. */
   async start(): Promise<void> {
     if (this.#database.kind === 'postgres') {
       if (this.#database.onWrites) {
@@ -130,11 +131,7 @@ export class ChangeFeed {
           );
         }
       }
-      this.#every(POSTGRES_POLL_MS, () => this.wake());
-    } else {
-      this.#every(SQLITE_POLL_MS, () => void this.#checkToken());
     }
-    this.#every(this.#options.heartbeatMs ?? HEARTBEAT_MS, () => this.#heartbeat());
     this.wake();
     await this.#reading;
   }
@@ -171,19 +168,18 @@ export class ChangeFeed {
    */
   async subscribe(sink: Sink, after: number | undefined, product: string | undefined): Promise<() => void> {
     if (this.#subscribers.size >= this.#options.maxClients) throw new FeedFull();
-    if (!this.#initialized) throw new Error('The change log has not been read yet');
     const subscriber: Subscriber = { sink, position: 0, product, live: false, closed: false };
+    if (this.#subscribers.size === 0 && !this.#stopped) this.#startTimers();
     this.#subscribers.add(subscriber);
-    const remove = () => {
-      subscriber.closed = true;
-      this.#subscribers.delete(subscriber);
-    };
+    const remove = () => this.#remove(subscriber);
     try {
-      if (this.#behind) {
+      // A log that could not be read at start (the database was down) is read now.
+      if (this.#behind || !this.#initialized) {
         this.#behind = false;
         this.wake();
       }
       await this.#reading;
+      if (!this.#initialized) throw new Error('The change log has not been read yet');
       subscriber.position = after ?? Math.max(this.#head, this.#startHead);
       await this.#catchUp(subscriber);
     } catch (error) {
@@ -196,7 +192,7 @@ export class ChangeFeed {
   /** Ends every stream and stops reading. */
   async stop(): Promise<void> {
     this.#stopped = true;
-    for (const timer of this.#timers) clearInterval(timer);
+    this.#stopTimers();
     clearTimeout(this.#gapTimer);
     for (const subscriber of this.#subscribers) {
       subscriber.closed = true;
@@ -226,10 +222,34 @@ export class ChangeFeed {
     subscriber.live = true;
   }
 
-  #every(ms: number, run: () => void): void {
-    const timer = setInterval(run, ms);
-    timer.unref();
-    this.#timers.push(timer);
+  /**
+   * The polls and the heartbeat run only while someone subscribes, so that an idle server sleeps.
+   * Changes made meanwhile are caught up by the first subscriber's read (`#behind`).
+   */
+  #startTimers(): void {
+    this.#behind = true;
+    const poll =
+      this.#database.kind === 'postgres'
+        ? this.#every(POSTGRES_POLL_MS, () => this.wake())
+        : this.#every(SQLITE_POLL_MS, () => void this.#checkToken());
+    this.#timers.push(
+      poll,
+      this.#every(this.#options.heartbeatMs ?? HEARTBEAT_MS, () => this.#heartbeat()),
+    );
+  }
+
+  #stopTimers(): void {
+    for (const timer of this.#timers.splice(0)) clearInterval(timer);
+  }
+
+  #every(ms: number, run: () => void): NodeJS.Timeout {
+    return setInterval(run, ms).unref();
+  }
+
+  #remove(subscriber: Subscriber): void {
+    subscriber.closed = true;
+    this.#subscribers.delete(subscriber);
+    if (this.#subscribers.size === 0) this.#stopTimers();
   }
 
   #checking = false;
@@ -317,8 +337,7 @@ export class ChangeFeed {
   #send(subscriber: Subscriber, frame: string): boolean {
     if (subscriber.sink.write(frame)) return true;
     this.stats.dropped++;
-    subscriber.closed = true;
-    this.#subscribers.delete(subscriber);
+    this.#remove(subscriber);
     subscriber.sink.end();
     return false;
   }
