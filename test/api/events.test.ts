@@ -116,6 +116,39 @@ for (const backend of backends) {
       ]);
     });
 
+    test('writes while nobody subscribes: a new stream starts after them, a resumed one gets them, live ones follow', async (t) => {
+      const { app } = await build(t, backend);
+      const port = await listen(app);
+      const create = async (product: string) => (await call(app, 'POST', '/api/items/', { product, price: 1 })).json();
+      const early = await SseClient.open(port);
+      await create('Seen');
+      await early.waitFor(until([], 1));
+      early.close();
+      await early.ended;
+      // Nobody subscribes now: the feed stops following the log until someone does.
+      await create('Unseen 1');
+      await create('Unseen 2');
+      const fresh = await SseClient.open(port);
+      t.after(() => fresh.close());
+      const resumed = await SseClient.open(port, '/api/events/', { 'last-event-id': '1' });
+      t.after(() => resumed.close());
+      await create('Live');
+      const live = await fresh.waitFor(until([], 1));
+      const all = await resumed.waitFor(until([], 3));
+      assert.deepEqual(
+        live.map((e) => [e.id, e.data.product]),
+        [[4, 'Live']],
+      );
+      assert.deepEqual(
+        all.map((e) => [e.id, e.data.product]),
+        [
+          [2, 'Unseen 1'],
+          [3, 'Unseen 2'],
+          [4, 'Live'],
+        ],
+      );
+    });
+
     test('a subscriber on replica B sees a write on replica A within a second', async (t) => {
       const { app, config } = await build(t, backend);
       const other = await openDatabase(config.database);
