@@ -5,7 +5,7 @@ import { LogSink } from './sink.js';
 // One JSON object per line, `message` last, `time` in UTC ISO-8601 with microseconds, written to
 // the console (standard error, as the current service does) and to the log file. Logging must
 // not cost a system call per line: lines are gathered into one batch for both destinations,
-// encoded once and written asynchronously (sink.ts) when it reaches 64 KB and every 200 ms.
+// encoded once and written asynchronously (sink.ts) when it reaches 64 KB or 200 ms after its first line.
 // flush() writes out the rest and waits for it, so no line is lost on a graceful stop.
 // This module owns the line format: pino writes most lines with it, and writeInfo() writes the
 // two lines of every request with it directly, without pino's generic serializer.
@@ -42,7 +42,11 @@ export function createLogger(
     }
   }
   let batch = '';
+  // Armed by a batch's first line, so that an idle server has no timer to wake it.
+  let handOverTimer: NodeJS.Timeout | undefined;
   const handOver = () => {
+    clearTimeout(handOverTimer);
+    handOverTimer = undefined;
     if (batch === '') return;
     const bytes = Buffer.from(batch);
     batch = '';
@@ -54,6 +58,7 @@ export function createLogger(
       if (sinks.length === 0) return;
       batch += line;
       if (batch.length >= BATCH_CHARS) handOver();
+      else handOverTimer ??= setTimeout(handOver, FLUSH_INTERVAL_MS).unref();
     },
   };
   // With several worker processes, say which one wrote the line.
@@ -78,8 +83,6 @@ export function createLogger(
   // A read-only file system must not stop the service: it logs to the console alone, and says so.
   if (fileError)
     logger.warn({ err_message: fileError.message }, 'Cannot open the log file; logging to the console only');
-  const timer = setInterval(handOver, FLUSH_INTERVAL_MS);
-  timer.unref();
   const flush = async () => {
     handOver();
     let deadline: NodeJS.Timeout | undefined;
