@@ -54,6 +54,13 @@ export interface FeedOptions {
 
 export class FeedFull extends Error {}
 
+export interface Subscription {
+  /** Stops delivering to the subscriber (its connection closed). */
+  remove(): void;
+  /** Settles once the subscriber has caught up and follows the log live; rejects when it could not. */
+  caughtUp: Promise<void>;
+}
+
 const READ_BATCH = 1000;
 const CATCH_UP_BATCH = 500;
 const SQLITE_POLL_MS = 20;
@@ -100,8 +107,8 @@ export class ChangeFeed {
   #unlisten: (() => Promise<void>) | undefined;
   #stopped = false;
   #initialized = false;
-  /** Changes may have come while nobody subscribed. */
-  #behind = false;
+  /** Subscribers waiting for a read that begins after they asked (#readFromNow). */
+  readonly #waiting: Array<(succeeded: boolean) => void> = [];
   /** Counters for /metrics and the bench. */
   readonly stats = { delivered: 0, dropped: 0 };
 
@@ -149,10 +156,7 @@ export class ChangeFeed {
     if (this.#stopped) return;
     // Nobody to deliver to: the reader catches up when the next subscriber comes (a read per
     // write would otherwise cost every write a query on every replica).
-    if (this.#subscribers.size === 0 && this.#initialized) {
-      this.#behind = true;
-      return;
-    }
+    if (this.#subscribers.size === 0 && this.#initialized) return;
     if (this.#reading) {
       this.#readAgain = true;
       return;
@@ -163,30 +167,40 @@ export class ChangeFeed {
   }
 
   /**
-   * Adds a subscriber: from `after` (its entries are read from the log first) or, without it, from
-   * now. Throws FeedFull past EVENTS_MAX_CLIENTS. Returns remove().
+   * Adds a subscriber, from `after` (its entries are read from the log first) or, without it, from
+   * now: from the end of the log as seen by a read that began after this call. Resolves once that
+   * position is fixed, with the catch-up under way: the caller answers only then, so no write
+   * acknowledged after the answer counts as before it. Throws FeedFull past EVENTS_MAX_CLIENTS,
+   * and an error when the log cannot be read.
    */
-  async subscribe(sink: Sink, after: number | undefined, product: string | undefined): Promise<() => void> {
+  async subscribe(sink: Sink, after: number | undefined, product: string | undefined): Promise<Subscription> {
     if (this.#subscribers.size >= this.#options.maxClients) throw new FeedFull();
     const subscriber: Subscriber = { sink, position: 0, product, live: false, closed: false };
     if (this.#subscribers.size === 0 && !this.#stopped) this.#startTimers();
     this.#subscribers.add(subscriber);
     const remove = () => this.#remove(subscriber);
-    try {
-      // A log that could not be read at start (the database was down) is read now.
-      if (this.#behind || !this.#initialized) {
-        this.#behind = false;
-        this.wake();
-      }
-      await this.#reading;
-      if (!this.#initialized) throw new Error('The change log has not been read yet');
-      subscriber.position = after ?? Math.max(this.#head, this.#startHead);
-      await this.#catchUp(subscriber);
-    } catch (error) {
+    if (!(await this.#readFromNow())) {
+      remove();
+      throw new Error('The change log could not be read');
+    }
+    subscriber.position = after ?? Math.max(this.#head, this.#startHead);
+    const caughtUp = this.#catchUp(subscriber).catch((error: unknown) => {
       remove();
       throw error;
-    }
-    return remove;
+    });
+    return { remove, caughtUp };
+  }
+
+  /**
+   * Resolves once a read of the log that began after this call has ended: true when it succeeded.
+   * With nobody subscribed the reader stops following the log, so the reader's position is only
+   * known to be current after such a read.
+   */
+  #readFromNow(): Promise<boolean> {
+    if (this.#stopped) return Promise.resolve(false);
+    const read = new Promise<boolean>((resolve) => this.#waiting.push(resolve));
+    this.wake();
+    return read;
   }
 
   /** Ends every stream and stops reading. */
@@ -224,10 +238,9 @@ export class ChangeFeed {
 
   /**
    * The polls and the heartbeat run only while someone subscribes, so that an idle server sleeps.
-   * Changes made meanwhile are caught up by the first subscriber's read (`#behind`).
+   * Changes made meanwhile are caught up by the next subscriber's read (#readFromNow).
    */
   #startTimers(): void {
-    this.#behind = true;
     const poll =
       this.#database.kind === 'postgres'
         ? this.#every(POSTGRES_POLL_MS, () => this.wake())
@@ -256,11 +269,7 @@ export class ChangeFeed {
 
   async #checkToken(): Promise<void> {
     // One check at a time: a long transaction (an import) makes the token wait for its end.
-    if (this.#reading || this.#checking) return;
-    if (this.#subscribers.size === 0) {
-      this.#behind = true;
-      return;
-    }
+    if (this.#reading || this.#checking || this.#subscribers.size === 0) return;
     this.#checking = true;
     try {
       const token = await this.#database.changeToken();
@@ -277,14 +286,18 @@ export class ChangeFeed {
   async #readWhileAsked(): Promise<void> {
     do {
       this.#readAgain = false;
+      const waiting = this.#waiting.splice(0);
       try {
         await this.#read();
       } catch (error) {
+        for (const resolve of [...waiting, ...this.#waiting.splice(0)]) resolve(false);
         if (this.#stopped) return;
         this.#options.log.warn({ err_message: (error as Error).message }, 'Could not read the change log; will retry');
         return;
       }
-    } while (this.#readAgain && !this.#stopped);
+      for (const resolve of waiting) resolve(true);
+    } while ((this.#readAgain || this.#waiting.length > 0) && !this.#stopped);
+    for (const resolve of this.#waiting.splice(0)) resolve(false);
   }
 
   async #read(): Promise<void> {

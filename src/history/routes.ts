@@ -11,7 +11,7 @@ import { parseItemId } from '../items/item-id.js';
 import { paginationOf, windowOf } from '../items/pagination.js';
 import { filterOf } from '../items/query.js';
 import { historyDocs } from './docs.js';
-import { type ChangeFeed, FeedFull, type Sink } from './feed.js';
+import { type ChangeFeed, FeedFull, type Sink, type Subscription } from './feed.js';
 import { lowestPrice } from './lowest-price.js';
 import { type Change, countHistory, entriesFrom, historyOf, itemSeen, type Period } from './repository.js';
 import { isoOfMicros, MICROS_PER_DAY, microsOfIso } from './time.js';
@@ -123,26 +123,32 @@ export function historyRoutes(
       const stream = new Readable({ read() {} });
       const sink = streamSink(stream, reply);
       stream.push(`retry: ${RECONNECT_MS}\n\n`);
+      // Answered once the subscriber's place in the log is fixed: a write acknowledged after the
+      // client has this answer is then always on the stream.
+      let subscription: Subscription;
+      try {
+        subscription = await feed.subscribe(sink, after, product);
+      } catch (error) {
+        if (error instanceof FeedFull) throw full();
+        // A 200 that ends at once: EventSource tries again after `retry`, where a 5xx would stop it for good.
+        cannotRead(request, error);
+        sink.end();
+        return reply.send(stream);
+      }
       reply.send(stream);
-      feed.subscribe(sink, after, product).then(
-        (remove) => {
-          if (reply.raw.destroyed) remove();
-          else reply.raw.once('close', remove);
-        },
-        (error) => {
-          if (!(error instanceof FeedFull)) {
-            request.log.warn(
-              { err_message: (error as Error).message },
-              'Could not read the change log for a subscriber',
-            );
-          }
-          sink.end();
-        },
-      );
+      if (reply.raw.destroyed) subscription.remove();
+      else reply.raw.once('close', subscription.remove);
+      subscription.caughtUp.catch((error: unknown) => {
+        cannotRead(request, error);
+        sink.end();
+      });
       return reply;
     },
   });
 }
+
+const cannotRead = (request: FastifyRequest, error: unknown) =>
+  request.log.warn({ err_message: (error as Error).message }, 'Could not read the change log for a subscriber');
 
 const full = () =>
   detail(503, 'Too many event stream connections on this server. Try again shortly.', {
