@@ -161,9 +161,7 @@ export class ChangeFeed {
       this.#readAgain = true;
       return;
     }
-    this.#reading = this.#readWhileAsked().finally(() => {
-      this.#reading = undefined;
-    });
+    this.#reading = this.#readWhileAsked();
   }
 
   /**
@@ -283,21 +281,30 @@ export class ChangeFeed {
     }
   }
 
+  /** Reads while asked to; the last step, with no await after it, says that reading has ended. */
   async #readWhileAsked(): Promise<void> {
-    do {
-      this.#readAgain = false;
-      const waiting = this.#waiting.splice(0);
-      try {
-        await this.#read();
-      } catch (error) {
-        for (const resolve of [...waiting, ...this.#waiting.splice(0)]) resolve(false);
-        if (this.#stopped) return;
-        this.#options.log.warn({ err_message: (error as Error).message }, 'Could not read the change log; will retry');
-        return;
-      }
-      for (const resolve of waiting) resolve(true);
-    } while ((this.#readAgain || this.#waiting.length > 0) && !this.#stopped);
-    for (const resolve of this.#waiting.splice(0)) resolve(false);
+    try {
+      do {
+        this.#readAgain = false;
+        const waiting = this.#waiting.splice(0);
+        try {
+          await this.#read();
+        } catch (error) {
+          for (const resolve of waiting) resolve(false);
+          if (!this.#stopped) {
+            this.#options.log.warn(
+              { err_message: (error as Error).message },
+              'Could not read the change log; will retry',
+            );
+          }
+          return;
+        }
+        for (const resolve of waiting) resolve(true);
+      } while ((this.#readAgain || this.#waiting.length > 0) && !this.#stopped);
+    } finally {
+      for (const resolve of this.#waiting.splice(0)) resolve(false);
+      this.#reading = undefined;
+    }
   }
 
   async #read(): Promise<void> {
