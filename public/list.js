@@ -129,10 +129,9 @@ function focusedPlace() {
 /** Gives focus back to the same control of the same item, else of the row now in its place. */
 function restoreFocus(place) {
   if (!place) return;
-  const all = rows();
-  const row = all.find((candidate) => candidate.dataset.id === place.id) ?? all[place.index] ?? all.at(-1);
-  if (row) row.querySelector(`.${place.kind}`).focus();
-  else heading.focus();
+  const same = rows().find((row) => row.dataset.id === place.id);
+  if (same) same.querySelector(`.${place.kind}`).focus();
+  else focusRowAt(place.index, place.kind);
 }
 
 function renderPager() {
@@ -188,11 +187,11 @@ export function fillRow(row, item) {
 
 /**
  * After a delete, focus goes to the row that now holds the deleted one's place (the next item),
- * else the last row, else the list heading.
+ * else the last row (to its control of `kind`), else the list heading.
  */
-export function focusRowAt(index) {
+export function focusRowAt(index, kind = 'delete') {
   const all = rows();
   const row = all[index] ?? all.at(-1);
-  if (row) row.querySelector('.delete').focus();
+  if (row) row.querySelector(`.${kind}`).focus();
   else heading.focus();
 }
