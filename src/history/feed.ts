@@ -125,7 +125,7 @@ export class ChangeFeed {
     return this.#subscribers.size;
   }
 
-  /** Starts following the log; a database that does not answer yet is tried again by the first subscriber. */
+  /** Starts following the log; a database that does not answer yet is read again by the next subscriber. */
   async start(): Promise<void> {
     if (this.#database.kind === 'postgres') {
       if (this.#database.onWrites) {
@@ -267,7 +267,7 @@ export class ChangeFeed {
 
   async #checkToken(): Promise<void> {
     // One check at a time: a long transaction (an import) makes the token wait for its end.
-    if (this.#reading || this.#checking || this.#subscribers.size === 0) return;
+    if (this.#reading || this.#checking) return;
     this.#checking = true;
     try {
       const token = await this.#database.changeToken();

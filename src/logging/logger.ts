@@ -22,7 +22,7 @@ export interface AppLogger {
 }
 
 const BATCH_CHARS = 64 * 1024;
-const FLUSH_INTERVAL_MS = 200;
+const HAND_OVER_AFTER_MS = 200;
 const FLUSH_DEADLINE_MS = 2000;
 
 /** `console`: tests pass a stream that gets each line as it is written, unbatched. */
@@ -58,7 +58,7 @@ export function createLogger(
       if (sinks.length === 0) return;
       batch += line;
       if (batch.length >= BATCH_CHARS) handOver();
-      else handOverTimer ??= setTimeout(handOver, FLUSH_INTERVAL_MS).unref();
+      else handOverTimer ??= setTimeout(handOver, HAND_OVER_AFTER_MS).unref();
     },
   };
   // With several worker processes, say which one wrote the line.
