@@ -12,7 +12,7 @@ import {
   setBusy,
   showErrors,
 } from './forms.js';
-import { fillRow, reloadPage } from './list.js';
+import { editClosed, fillRow, reloadPage, reloadPageClosingEdits } from './list.js';
 import { toDecimal } from './prices.js';
 import { say } from './status.js';
 
@@ -70,6 +70,7 @@ function stopEdit(row) {
   row.querySelector('.edit-form')?.remove();
   row.classList.remove('editing');
   row.querySelector('.edit').focus();
+  editClosed();
 }
 
 async function save(row, form) {
@@ -87,11 +88,11 @@ async function save(row, form) {
     if (answer.status === 401) return;
     if (answer.status === 412) {
       say('Someone else changed this item meanwhile. The list was reloaded: check it and edit again.', 'error');
-      return await reloadPage();
+      return await reloadPageClosingEdits();
     }
     if (answer.status === 404) {
       say('That item was deleted meanwhile.', 'error');
-      return await reloadPage();
+      return await reloadPageClosingEdits();
     }
     if (isFieldErrorMap(answer)) return showErrors(form, answer.data);
     showErrors(form, { form: problemText(answer, 'save') });

@@ -20,7 +20,7 @@ const rawData = document.getElementById('raw-data');
 const rowTemplate = document.getElementById('item-template');
 const grouped = new Intl.NumberFormat();
 
-const page = { offset: 0, count: 0 };
+const page = { offset: 0, count: 0, reloadPutOff: false };
 /** The settings the rows are formatted with must have arrived before the first rows show. */
 let settingsReady = Promise.resolve();
 let loading;
@@ -41,15 +41,20 @@ export function startList(ready) {
   return showPage(0);
 }
 
-/** Shows the page at `offset` again (after a write), keeping the user's place. */
-export const reloadPage = () => showPage(page.offset);
-
 /**
- * Shows the page again for a change made elsewhere, unless a row is open or opening for editing
- * by the time the answer arrives (re-rendering would close it): resolves to false when it did not
- * render.
+ * Shows the page again after a write (here or elsewhere), keeping the user's place; but never under
+ * a row open or opening for editing by the time the answer arrives (re-rendering would close it):
+ * then it resolves to false, and the page is shown again once the last edit form closes.
  */
-export const refreshPage = () => showPage(page.offset, { unlessEditing: true });
+export const reloadPage = () => showPage(page.offset, { keepEdits: true });
+
+/** Shows the page again even under an open edit form, which closes (its item changed meanwhile). */
+export const reloadPageClosingEdits = () => showPage(page.offset);
+
+/** An edit form closed: show the page if a reload was put off for it. */
+export function editClosed() {
+  if (page.reloadPutOff && !editing()) reloadPage();
+}
 
 export const rows = () => [...list.children];
 /** A row with its edit form open, or opening (its item being read): re-rendering would lose it. */
@@ -67,9 +72,9 @@ function listQuery() {
 
 /**
  * Loads and shows one page; a newer load cancels an older one. Resolves when it is shown, to false
- * when it was not (`unlessEditing` and a row open for editing).
+ * when it was not (`keepEdits` and a row open for editing).
  */
-async function showPage(offset, { unlessEditing = false } = {}) {
+async function showPage(offset, { keepEdits = false } = {}) {
   loading?.abort();
   const controller = new AbortController();
   loading = controller;
@@ -84,7 +89,10 @@ async function showPage(offset, { unlessEditing = false } = {}) {
       settingsReady,
     ]);
     if (loading !== controller) return;
-    if (unlessEditing && editing()) return false;
+    if (keepEdits && editing()) {
+      page.reloadPutOff = true;
+      return false;
+    }
     if (answer.status !== 200) {
       say(answer.data?.search?.[0] ?? answer.data?.detail ?? `Could not load the items (${answer.status}).`, 'error');
       return;
@@ -92,10 +100,11 @@ async function showPage(offset, { unlessEditing = false } = {}) {
     const { count: total, results } = answer.data;
     // Past the end (the last item of the last page was deleted): show the new last page.
     if (results.length === 0 && total > 0 && offset > 0) {
-      return await showPage(Math.floor((total - 1) / PAGE_SIZE) * PAGE_SIZE, { unlessEditing });
+      return await showPage(Math.floor((total - 1) / PAGE_SIZE) * PAGE_SIZE, { keepEdits });
     }
     page.offset = offset;
     page.count = total;
+    page.reloadPutOff = false;
     renderPage(results);
     return true;
   } catch (error) {

@@ -2,7 +2,7 @@
 // another admin, an import) shows without reloading, with a brief highlight. EventSource reconnects by itself
 // with Last-Event-ID, so nothing is missed after a lost connection or a server restart.
 
-import { fillRow, refreshPage, rows } from './list.js';
+import { fillRow, reloadPage, rows } from './list.js';
 
 const HIGHLIGHT_MS = 2000;
 const RELOAD_DELAY_MS = 200;
@@ -30,7 +30,7 @@ export function startLive() {
     clearTimeout(reloadTimer);
     reloadTimer = setTimeout(async function reload() {
       // Reloading re-renders the rows: never under an open edit form; try again once it closes.
-      if ((await refreshPage()) === false) {
+      if ((await reloadPage()) === false) {
         reloadTimer = setTimeout(reload, RELOAD_DELAY_MS);
         return;
       }

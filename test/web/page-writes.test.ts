@@ -235,6 +235,46 @@ describe('the page writes once, clears stale errors, keeps focus', { skip: skipW
     assert.deepEqual(problems, []);
   });
 
+  test('an edit form opened while the list reloads after an add stays open; the new row shows once it closes', {
+    timeout: 60_000,
+  }, async (t) => {
+    const server = await startOn(t, 'sqlite');
+    await apiOf(server.base).create('Tea', 300);
+    const { page, problems } = await openPage(t, browser(), server);
+    await gotoList(page, server.base);
+    await eventually(async () => assert.deepEqual(await rowTexts(page), ['Tea | 300']));
+
+    // The list reloads that follow the add are held back until the edit form is open.
+    let releaseReloads = () => {};
+    const reloadsHeld = new Promise<void>((resolve) => {
+      releaseReloads = resolve;
+    });
+    const answered: Array<Promise<void>> = [];
+    await page.route(isItemsCollection, async (route) => {
+      if (route.request().method() !== 'GET') return route.continue();
+      const done = reloadsHeld.then(() => route.continue());
+      answered.push(done);
+      await done;
+    });
+    await fillAdd(page, 'Coffee', '500');
+    await page.getByRole('button', { name: 'Add', exact: true }).click();
+    await eventually(async () => assert.match(await statusText(page), /Added “Coffee”/));
+    await eventually(async () => assert.ok(answered.length >= 1, 'the add reloads the list'));
+    await page.getByRole('button', { name: 'Edit Tea' }).click();
+    const editForm = page.getByRole('form', { name: 'Edit Tea' });
+    await editForm.getByLabel('Price').fill('320');
+
+    releaseReloads();
+    await Promise.all(answered);
+    await eventually(async () => assert.equal(await page.locator('#items').getAttribute('aria-busy'), null));
+    assert.equal(await editForm.getByLabel('Price').inputValue(), '320', 'the form is still open, as typed');
+    assert.deepEqual(await rowTexts(page), ['Tea | 300']);
+
+    await editForm.getByRole('button', { name: 'Cancel' }).click();
+    await eventually(async () => assert.deepEqual(await rowTexts(page), ['Coffee | 500', 'Tea | 300']));
+    assert.deepEqual(problems, []);
+  });
+
   test('after a delete, focus moves to the next row, else the last, else the list heading (sqlite)', {
     timeout: 90_000,
   }, async (t) => {
