@@ -8,13 +8,15 @@ import { createBenchDatabase, pinLocalPostgresAway } from './postgres.js';
 // CPU profile of pricebook (as shipped, pinned; SQLite, or PostgreSQL moved off the server's core
 // with --postgres) under one or more bench scenarios: node --cpu-prof on the server, then self
 // time summed per function and per file/package.
-//   node --import tsx bench/profile.ts [--scenarios detail,create] [--duration 8] [--postgres] [--keep DIR]
+//   node --import tsx bench/profile.ts [--scenarios detail,create] [--duration 8] [--connections 10]
+//                                      [--postgres] [--keep DIR]
 //   node --import tsx bench/profile.ts --summarize file.cpuprofile
 
 const { values: args } = parseArgs({
   options: {
     scenarios: { type: 'string', default: 'detail,create' },
     duration: { type: 'string', default: '8' },
+    connections: { type: 'string', default: '10' },
     top: { type: 'string', default: '25' },
     keep: { type: 'string' },
     postgres: { type: 'boolean', default: false },
@@ -114,7 +116,7 @@ try {
     const m = await measure(server, scenario.requests(), {
       duration: Number(args.duration),
       warmup: 1,
-      connections: 10,
+      connections: Number(args.connections),
     });
     await seeder.close();
     await server.stop();
