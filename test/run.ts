@@ -1,25 +1,32 @@
 import { spawn } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, relative } from 'node:path';
 import { compileForTests, PROJECT } from './helpers/compiled.js';
 
 // `npm test`: src/ and test/ compiled into dist-test/ (see helpers/compiled.ts), then every test
 // file, several at a time. Each file makes its own databases and picks free ports, so any two can
-// run together. The slow kinds (system, browser, reliability) are interleaved and start first, so
-// that the quick unit files fill the gaps at the end rather than leave a long file running alone.
+// run together. The slow kinds (system, browser, reliability) are interleaved and start first, the
+// largest file of each kind first, so that the quick unit files fill the gaps at the end rather
+// than leave a long file running alone.
+// Two more files than cores: test files spend much of their time waiting (for a server to start,
+// a timeout to pass, the browser), and the cores stay busy meanwhile.
 
 const SLOW_FIRST = ['system', 'web', 'reliability', 'api', 'client', 'unit'];
-const concurrency = Number(process.env.TEST_CONCURRENCY) || availableParallelism();
+const concurrency = Number(process.env.TEST_CONCURRENCY) || availableParallelism() + 2;
 
+/** The test files under dir, the largest first: a larger file holds more tests. */
 function testFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true })
-    .flatMap((entry) => {
-      const path = join(dir, entry.name);
-      if (entry.isDirectory()) return testFiles(path);
+  const files = (under: string): string[] =>
+    readdirSync(under, { withFileTypes: true }).flatMap((entry) => {
+      const path = join(under, entry.name);
+      if (entry.isDirectory()) return files(path);
       return entry.name.endsWith('.test.js') ? [path] : [];
-    })
-    .sort();
+    });
+  return files(dir)
+    .map((path) => ({ path, size: statSync(path).size }))
+    .sort((a, b) => b.size - a.size || a.path.localeCompare(b.path))
+    .map(({ path }) => path);
 }
 
 /** One file of each kind in turn, slow kinds first, until every kind is used up. */
@@ -36,8 +43,8 @@ const compiledTests = join(PROJECT, 'dist-test', 'test');
 const files = interleaved(SLOW_FIRST.map((kind) => testFiles(join(compiledTests, kind))));
 const runner = spawn(
   process.execPath,
-  ['--test', `--test-concurrency=${concurrency}`, ...files.map((file) => relative(process.cwd(), file))],
-  { stdio: 'inherit' },
+  [join(compiledTests, 'run-files.js'), ...files.map((file) => relative(process.cwd(), file))],
+  { stdio: 'inherit', env: { ...process.env, TEST_CONCURRENCY: String(concurrency) } },
 );
 runner.on('exit', (code, signal) => {
   process.exitCode = code ?? (signal ? 1 : 0);
