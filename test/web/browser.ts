@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, type TestContext } from 'node:test';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import { type BrowserContext, chromium, type Page, type Request, type Route } from 'playwright-core';
 import type { DatabaseConfig } from '../../src/config.js';
 import { openDatabase } from '../../src/db/database.js';
 import { migrate } from '../../src/migrations.js';
@@ -171,6 +171,43 @@ export async function gotoList(page: Page, base: string) {
 }
 
 export { eventually } from '../helpers/wait.js';
+
+/**
+ * Holds the page's `method` requests to the URLs `match` accepts: from now until `release()`, and
+ * again from `hold()` on, each waits before it goes on to the server. `requests` are those seen, in
+ * order; `answered`, one promise each, settles once the request has gone on.
+ */
+export async function holdRequests(page: Page, match: Parameters<Page['route']>[0], method: string) {
+  const requests: Request[] = [];
+  const answered: Array<Promise<void>> = [];
+  let gate = Promise.resolve();
+  let release: (() => void) | undefined;
+  const hold = () => {
+    if (release) return;
+    gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+  };
+  const handler = async (route: Route, request: Request) => {
+    if (request.method() !== method) return route.continue();
+    requests.push(request);
+    const done = gate.then(() => route.continue());
+    answered.push(done);
+    await done;
+  };
+  hold();
+  await page.route(match, handler);
+  return {
+    requests,
+    answered,
+    hold,
+    release() {
+      release?.();
+      release = undefined;
+    },
+    stop: () => page.unroute(match, handler),
+  };
+}
 
 export const rowTexts = (page: Page) =>
   page

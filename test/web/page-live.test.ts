@@ -6,6 +6,7 @@ import {
   eventually,
   focused,
   gotoList,
+  holdRequests,
   openPage,
   rowTexts,
   sharedBrowser,
@@ -106,19 +107,12 @@ describe('live updates and price history in Chromium', { skip: skipWithoutChromi
 
     // The item's read (what the form opens with) is held back until the list was loaded again
     // for the other client's create: that reload must not take away the row the form opens in.
-    let releaseRead = () => {};
-    const readHeld = new Promise<void>((resolve) => {
-      releaseRead = resolve;
-    });
-    await page.route(`**/api/items/${tea.id}/`, async (route) => {
-      if (route.request().method() === 'GET') await readHeld;
-      await route.continue();
-    });
+    const read = await holdRequests(page, `**/api/items/${tea.id}/`, 'GET');
     const listLoaded = page.waitForResponse((response) => /\/api\/items\/\?.*limit=/.test(response.url()));
     await page.getByRole('button', { name: 'Edit Tea' }).click();
     await api.create('Coffee', 500);
     await listLoaded;
-    releaseRead();
+    read.release();
 
     const editForm = page.getByRole('form', { name: 'Edit Tea' });
     await editForm.getByLabel('Price').fill('320');

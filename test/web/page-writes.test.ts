@@ -8,6 +8,7 @@ import {
   eventually,
   focused,
   gotoList,
+  holdRequests,
   openPage,
   rowTexts,
   seedItems,
@@ -23,33 +24,9 @@ import {
 
 const isItemsCollection = (url: URL) => url.pathname === '/api/items/';
 
-/** Holds every POST to /api/items/ until `release()`; records each POST's Idempotency-Key. */
-async function holdCreates(page: Page) {
-  const keys: string[] = [];
-  let release: () => void = () => {};
-  let gate = Promise.resolve();
-  const held: Array<Promise<void>> = [];
-  const handler = async (route: Route, request: Request) => {
-    if (request.method() !== 'POST') return route.continue();
-    keys.push((await request.allHeaders())['idempotency-key'] ?? '(none)');
-    const done = gate.then(() => route.continue());
-    held.push(done);
-    await done;
-  };
-  await page.route(isItemsCollection, handler);
-  return {
-    keys,
-    /** From now on POSTs wait until `release()`. */
-    close() {
-      gate = new Promise<void>((resolve) => {
-        release = resolve;
-      });
-    },
-    release: () => release(),
-    heldCount: () => held.length,
-    stop: () => page.unroute(isItemsCollection, handler),
-  };
-}
+/** The Idempotency-Key of each request. */
+const idempotencyKeys = (requests: Request[]) =>
+  Promise.all(requests.map(async (request) => (await request.headerValue('idempotency-key')) ?? '(none)'));
 
 const fillAdd = async (page: Page, product: string, price: string) => {
   await page.getByLabel('Product', { exact: true }).fill(product);
@@ -70,15 +47,16 @@ describe('the page writes once, clears stale errors, keeps focus', { skip: skipW
       const api = apiOf(server.base);
       const { page, problems } = await openPage(t, browser(), server, { expectNetworkErrors: true });
       await gotoList(page, server.base);
-      const creates = await holdCreates(page);
+      const creates = await holdRequests(page, isItemsCollection, 'POST');
+      creates.release();
       const addButton = page.getByRole('button', { name: 'Add', exact: true });
       const product = page.getByLabel('Product', { exact: true });
 
       // Double-click: the first click's create is held in flight; the form is disabled meanwhile.
       await fillAdd(page, 'Double', '100');
-      creates.close();
+      creates.hold();
       await addButton.dblclick();
-      await eventually(async () => assert.equal(creates.heldCount(), 1));
+      await eventually(async () => assert.equal(creates.requests.length, 1));
       assert.equal(await addButton.isDisabled(), true, 'Add is disabled while the create is in flight');
       assert.equal(await product.getAttribute('readonly'), '', 'inputs are read-only while the create is in flight');
       assert.equal(await page.locator('#add-form').getAttribute('aria-busy'), 'true');
@@ -86,20 +64,21 @@ describe('the page writes once, clears stale errors, keeps focus', { skip: skipW
       await eventually(async () => assert.match(await statusText(page), /Added “Double”/));
       assert.equal(await addButton.isDisabled(), false);
       assert.equal((await productsNamed(api, 'Double')).length, 1);
-      assert.equal(creates.keys.length, 1);
+      assert.equal(creates.requests.length, 1);
 
       // Enter pressed twice in the price field.
       await fillAdd(page, 'Enter', '200');
-      creates.close();
+      creates.hold();
       await page.getByLabel('Price', { exact: true }).press('Enter');
-      await eventually(async () => assert.equal(creates.heldCount(), 2));
+      await eventually(async () => assert.equal(creates.requests.length, 2));
       await page.keyboard.press('Enter');
       await page.evaluate('0'); // the second key press has been handled in the page
       creates.release();
       await eventually(async () => assert.match(await statusText(page), /Added “Enter”/));
       assert.equal((await productsNamed(api, 'Enter')).length, 1);
-      assert.equal(creates.keys.length, 2);
-      assert.notEqual(creates.keys[0], creates.keys[1], 'each intended create has its own key');
+      const createKeys = await idempotencyKeys(creates.requests);
+      assert.equal(createKeys.length, 2);
+      assert.notEqual(createKeys[0], createKeys[1], 'each intended create has its own key');
       await creates.stop();
 
       // A lost answer: the server creates the item, the page never hears back and retries with
@@ -122,7 +101,7 @@ describe('the page writes once, clears stale errors, keeps focus', { skip: skipW
       assert.equal(flaky.length, 2);
       assert.equal(flaky[0]?.key, flaky[1]?.key, 'the retry reuses the key');
       assert.equal(flaky[1]?.replayed, 'true');
-      assert.ok(!creates.keys.includes(flaky[0]?.key ?? ''));
+      assert.ok(!createKeys.includes(flaky[0]?.key ?? ''));
 
       // Every answer lost: the page gives up and says so; pressing Add again (same fields) is the
       // same intended create, with the same key, and still makes one item.
@@ -245,27 +224,17 @@ describe('the page writes once, clears stale errors, keeps focus', { skip: skipW
     await eventually(async () => assert.deepEqual(await rowTexts(page), ['Tea | 300']));
 
     // The list reloads that follow the add are held back until the edit form is open.
-    let releaseReloads = () => {};
-    const reloadsHeld = new Promise<void>((resolve) => {
-      releaseReloads = resolve;
-    });
-    const answered: Array<Promise<void>> = [];
-    await page.route(isItemsCollection, async (route) => {
-      if (route.request().method() !== 'GET') return route.continue();
-      const done = reloadsHeld.then(() => route.continue());
-      answered.push(done);
-      await done;
-    });
+    const reloads = await holdRequests(page, isItemsCollection, 'GET');
     await fillAdd(page, 'Coffee', '500');
     await page.getByRole('button', { name: 'Add', exact: true }).click();
     await eventually(async () => assert.match(await statusText(page), /Added “Coffee”/));
-    await eventually(async () => assert.ok(answered.length >= 1, 'the add reloads the list'));
+    await eventually(async () => assert.ok(reloads.requests.length >= 1, 'the add reloads the list'));
     await page.getByRole('button', { name: 'Edit Tea' }).click();
     const editForm = page.getByRole('form', { name: 'Edit Tea' });
     await editForm.getByLabel('Price').fill('320');
 
-    releaseReloads();
-    await Promise.all(answered);
+    reloads.release();
+    await Promise.all(reloads.answered);
     await eventually(async () => assert.equal(await page.locator('#items').getAttribute('aria-busy'), null));
     assert.equal(await editForm.getByLabel('Price').inputValue(), '320', 'the form is still open, as typed');
     assert.deepEqual(await rowTexts(page), ['Tea | 300']);
