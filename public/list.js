@@ -21,6 +21,8 @@ const rowTemplate = document.getElementById('item-template');
 const grouped = new Intl.NumberFormat();
 
 const page = { offset: 0, count: 0, reloadPutOff: false };
+/** What waits for the rows to be shown again (nextPageShown). */
+const shownWaiters = [];
 /** The settings the rows are formatted with must have arrived before the first rows show. */
 let settingsReady = Promise.resolve();
 let loading;
@@ -50,6 +52,9 @@ export const reloadPage = () => showPage(page.offset, { keepEdits: true });
 
 /** Shows the page again even under an open edit form, which closes (its item changed meanwhile). */
 export const reloadPageClosingEdits = () => showPage(page.offset);
+
+/** Resolves the next time the rows are shown, whichever reload shows them. */
+export const nextPageShown = () => new Promise((resolve) => shownWaiters.push(resolve));
 
 /** An edit form closed: show the page if a reload was put off for it. */
 export function editClosed() {
@@ -106,6 +111,7 @@ async function showPage(offset, { keepEdits = false } = {}) {
     page.count = total;
     page.reloadPutOff = false;
     renderPage(results);
+    for (const resolve of shownWaiters.splice(0)) resolve();
     return true;
   } catch (error) {
     if (error.name !== 'AbortError') say('Could not reach the server.', 'error');

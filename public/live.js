@@ -2,7 +2,7 @@
 // another admin, an import) shows without reloading, with a brief highlight. EventSource reconnects by itself
 // with Last-Event-ID, so nothing is missed after a lost connection or a server restart.
 
-import { fillRow, reloadPage, rows } from './list.js';
+import { fillRow, nextPageShown, reloadPage, rows } from './list.js';
 
 const HIGHLIGHT_MS = 2000;
 const RELOAD_DELAY_MS = 200;
@@ -28,12 +28,12 @@ export function startLive() {
   const reloadSoon = (id) => {
     fresh.add(id);
     clearTimeout(reloadTimer);
-    reloadTimer = setTimeout(async function reload() {
-      // Reloading re-renders the rows: never under an open edit form; try again once it closes.
-      if ((await reloadPage()) === false) {
-        reloadTimer = setTimeout(reload, RELOAD_DELAY_MS);
-        return;
-      }
+    reloadTimer = setTimeout(async () => {
+      // Under an open edit form the list puts the reload off until the form closes (list.js): the
+      // new rows are highlighted whenever they are shown.
+      const shown = nextPageShown();
+      reloadPage();
+      await shown;
       const ids = [...fresh];
       fresh.clear();
       for (const changed of ids) highlight(rowOf(changed));

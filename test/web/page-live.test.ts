@@ -95,7 +95,7 @@ describe('live updates and price history in Chromium', { skip: skipWithoutChromi
     assert.deepEqual(problems, []);
   });
 
-  test('an edit form still opens when another client creates an item while it loads', {
+  test('an edit form still opens when another client creates an item while it loads; the list is read again once it closes', {
     timeout: 60_000,
   }, async (t) => {
     const server = await startOn(t, 'sqlite');
@@ -116,9 +116,21 @@ describe('live updates and price history in Chromium', { skip: skipWithoutChromi
 
     const editForm = page.getByRole('form', { name: 'Edit Tea' });
     await editForm.getByLabel('Price').fill('320');
+    // The list is not read while the form stays open (live.js once tried again every 200 ms). An
+    // absence has no event to wait for: a second, five of those tries, is the window.
+    const listReads: string[] = [];
+    page.on('request', (request) => {
+      if (request.method() === 'GET' && /\/api\/items\/\?/.test(request.url())) listReads.push(request.url());
+    });
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    assert.deepEqual(listReads, [], 'no list reads under the open form');
+
     await editForm.getByRole('button', { name: 'Cancel' }).click();
-    // Once the form is closed, the deferred reload shows the other client's item.
+    // Once the form is closed, the deferred reload shows the other client's item, highlighted.
     await eventually(async () => assert.deepEqual(await rowTexts(page), ['Coffee | 500', 'Tea | 300']));
+    assert.equal(listReads.length, 1);
+    const coffeeRow = page.locator('#items > li', { hasText: 'Coffee' });
+    assert.match(String(await coffeeRow.getAttribute('class')), /\bchanged\b/, 'highlighted');
     assert.deepEqual(problems, []);
   });
 });
