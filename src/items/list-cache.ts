@@ -1,8 +1,8 @@
 import { LRUCache } from 'lru-cache';
 
-/** A rendered list answer: the JSON text and its ETag. */
+/** A rendered list answer: the JSON text as UTF-8 bytes (encoded once, not at every send) and its ETag. */
 export interface RenderedList {
-  body: string;
+  body: Buffer;
   etag: string;
 }
 

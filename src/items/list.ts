@@ -34,8 +34,7 @@ export function createListHandler(items: ItemsContext) {
     const first = await chunks.next();
     const rows = first.done ? [] : first.value;
     if (rows.length === LIST_CHUNK) return Readable.from(jsonArray(rows, chunks, render.item));
-    const body = render.list(rows);
-    return { body, etag: bodyEtag(body) };
+    return rendered(render.list(rows));
   };
 
   const send = (request: FastifyRequest, reply: FastifyReply, list: RenderedList) => {
@@ -60,8 +59,11 @@ export function createListHandler(items: ItemsContext) {
       const count = await countItems(store, filter);
       const window = windowOf(pagination, count);
       const results = await listItems(store, filter, order, window);
-      const body = render.page({ count, ...window.links(new URL(request.url, originOf(request))), results });
-      return send(request, reply, { body, etag: bodyEtag(body) });
+      return send(
+        request,
+        reply,
+        rendered(render.page({ count, ...window.links(new URL(request.url, originOf(request))), results })),
+      );
     }
     const key = JSON.stringify([filter, order]);
     const token = await store.database.changeToken();
@@ -73,6 +75,11 @@ export function createListHandler(items: ItemsContext) {
     return send(request, reply, list);
   };
 }
+
+const rendered = (json: string): RenderedList => {
+  const body = Buffer.from(json);
+  return { body, etag: bodyEtag(body) };
+};
 
 /**
  * The JSON array, rendered a slice at a time with a turn of the event loop between slices: a

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createListCache } from '../../src/items/list-cache.js';
 
-const list = (body: string) => ({ body, etag: `"${body.length}"` });
+const list = (text: string) => ({ body: Buffer.from(text), etag: `"${text.length}"` });
 
 test('a cached list is served only for the database state it was rendered in', () => {
   const cache = createListCache();
