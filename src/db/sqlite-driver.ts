@@ -7,6 +7,7 @@ import {
   SelectQueryNode,
   SqliteDialect,
 } from 'kysely';
+import { coalesced } from './coalesced.js';
 
 // Kysely's own SQLite driver, with differences that matter for speed:
 // - prepared statements are kept: preparing costs more than running a point lookup;
@@ -18,7 +19,8 @@ import {
 // - run(): a compiled query past Kysely's connection hand-off (a provider and several promises per
 //   query, more than a point lookup costs): a read runs at once, a write joins the group commit;
 // - changeToken(): SQLite's data_version (a commit by another connection or process) and a count
-//   of the writes this driver ran, so any write by any path gives a new token.
+//   of the writes this driver ran, so any write by any path gives a new token; read once a turn
+//   for every caller that asked meanwhile, after they asked (db/coalesced.ts).
 // Explicit transactions (db.transaction()) get the connection to themselves, as with Kysely's
 // driver: other queries wait until they end.
 // - pricebook_now_us(): the time the change log's triggers record (items/migrations/006), in UTC
@@ -57,10 +59,13 @@ export function addChangeLogClock(
 
 export class GroupCommitSqliteDialect extends SqliteDialect {
   readonly #driver: GroupCommitDriver;
+  /** One data_version read for every request that asked in a turn of the event loop, read after they asked. */
+  readonly #changeToken: () => Promise<string>;
 
   constructor(database: SqliteDatabase.Database) {
     super({ database });
     this.#driver = new GroupCommitDriver(database);
+    this.#changeToken = coalesced(() => this.#driver.changeToken());
   }
 
   override createDriver(): Driver {
@@ -76,7 +81,7 @@ export class GroupCommitSqliteDialect extends SqliteDialect {
 
   /** Changes whenever the data may have: a commit by another connection, or any write run here. */
   changeToken(): Promise<string> {
-    return this.#driver.changeToken();
+    return this.#changeToken();
   }
 }
 

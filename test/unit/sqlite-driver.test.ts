@@ -189,6 +189,19 @@ describe('SQLite group commit driver', () => {
     assert.notEqual(await dialect.changeToken(), afterRun, 'a commit by another connection (or process)');
   });
 
+  test('the callers of one turn share a token that is never older than their calls', async (t) => {
+    const { dialect, path } = open(t);
+    const before = await dialect.changeToken();
+    const first = dialect.changeToken();
+    const other = new SqliteDatabase(path);
+    other.prepare("insert into t (id, v) values (1, 'other')").run();
+    other.close();
+    const second = dialect.changeToken();
+    assert.equal(await first, await second, 'asked in one turn: one token');
+    assert.notEqual(await first, before, 'read after both asked: the commit between the calls is in it');
+    assert.equal(await dialect.changeToken(), await second, 'nothing since: the same token');
+  });
+
   test('select queries stream row by row; other statements cannot', async (t) => {
     const { db } = open(t);
     await db
