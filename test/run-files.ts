@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { run } from 'node:test';
 import { spec, tap } from 'node:test/reporters';
 
@@ -6,7 +7,11 @@ import { spec, tap } from 'node:test/reporters';
 // its own. Started by test/run.ts as plain node: run() gives its test processes this process's
 // flags, and tsx's loader would slow every one of them.
 
-const stream = run({ files: process.argv.slice(2), concurrency: Number(process.env.TEST_CONCURRENCY) });
+// Two more files than cores (TEST_CONCURRENCY to change it): test files spend much of their time
+// waiting (for a server to start, a timeout to pass, the browser), and the cores stay busy meanwhile.
+const concurrency = Number(process.env.TEST_CONCURRENCY) || availableParallelism() + 2;
+
+const stream = run({ files: process.argv.slice(2), concurrency });
 stream.on('test:fail', (failed) => {
   if (!failed.todo) process.exitCode = 1;
 });

@@ -1,6 +1,5 @@
 import { spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { join, relative } from 'node:path';
 import { compileForTests, PROJECT } from './helpers/compiled.js';
 
@@ -8,12 +7,9 @@ import { compileForTests, PROJECT } from './helpers/compiled.js';
 // file, several at a time. Each file makes its own databases and picks free ports, so any two can
 // run together. The slow kinds (system, browser, reliability) are interleaved and start first, the
 // largest file of each kind first, so that the quick unit files fill the gaps at the end rather
-// than leave a long file running alone.
-// Two more files than cores: test files spend much of their time waiting (for a server to start,
-// a timeout to pass, the browser), and the cores stay busy meanwhile.
+// than leave a long file running alone. test/run-files.ts runs them in that order.
 
 const SLOW_FIRST = ['system', 'web', 'reliability', 'api', 'client', 'unit'];
-const concurrency = Number(process.env.TEST_CONCURRENCY) || availableParallelism() + 2;
 
 /** The test files under dir, the largest first: a larger file holds more tests. */
 function testFiles(dir: string): string[] {
@@ -44,7 +40,7 @@ const files = interleaved(SLOW_FIRST.map((kind) => testFiles(join(compiledTests,
 const runner = spawn(
   process.execPath,
   [join(compiledTests, 'run-files.js'), ...files.map((file) => relative(process.cwd(), file))],
-  { stdio: 'inherit', env: { ...process.env, TEST_CONCURRENCY: String(concurrency) } },
+  { stdio: 'inherit' },
 );
 runner.on('exit', (code, signal) => {
   process.exitCode = code ?? (signal ? 1 : 0);
