@@ -1,28 +1,16 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { backends } from '../helpers/backends.js';
 import { build, call } from '../helpers/build.js';
-import { cpuTimeOf } from '../helpers/cpu-time.js';
+import { cpuTimeOf, mainThreadCpu } from '../helpers/cpu-time.js';
 
 // Issue 12: what a client sends costs time linear in its size and never stalls the event loop
 // that answers everyone else; caps on query terms answer a clear 400; integers past the column's
 // range are a 400, never a database error. Each test failed on the code before the fix.
 
 const STALL_MS = 50;
-
-/**
- * The main thread's CPU time while `work` runs (ms, from /proc): an upper bound of how long any
- * one request held up the event loop. CPU time, not wall time: on a shared machine other processes
- * can hold the cores, which is not this code holding the loop.
- */
-async function mainThreadCpu(work: () => Promise<unknown>): Promise<number> {
-  const cpuNs = () => Number(readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'utf8').split(' ')[0]);
-  const before = cpuNs();
-  await work();
-  return (cpuNs() - before) / 1e6;
-}
 
 /** The median of three runs: a garbage collection can lengthen any one of them. */
 async function typicalMainThreadCpu(work: () => Promise<unknown>): Promise<number> {
