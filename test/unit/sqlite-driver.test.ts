@@ -11,11 +11,26 @@ interface Tables {
   t: { id: number; v: string };
 }
 
-/** A Kysely over the group-commit driver, and a second, plain connection to the same file. */
+/**
+ * A Kysely over the group-commit driver, and a second, plain connection to the same file.
+ * `tokenReads()` counts the driver's reads of data_version.
+ */
 function open(t: TestContext) {
   const dir = mkdtempSync(join(tmpdir(), 'pricebook-driver-'));
   const path = join(dir, 'db.sqlite3');
   const sqlite = new SqliteDatabase(path);
+  let tokenReads = 0;
+  const prepare = sqlite.prepare.bind(sqlite);
+  sqlite.prepare = ((source: string) => {
+    const statement = prepare(source);
+    if (source !== 'pragma data_version') return statement;
+    const get = statement.get.bind(statement);
+    statement.get = (...parameters: unknown[]) => {
+      tokenReads++;
+      return get(...parameters);
+    };
+    return statement;
+  }) as typeof sqlite.prepare;
   sqlite.pragma('journal_mode = WAL');
   // No checkpoints, so the write-ahead log only grows: its size counts what was committed.
   sqlite.pragma('wal_autocheckpoint = 0');
@@ -33,7 +48,7 @@ function open(t: TestContext) {
   const frameSize = 24 + (sqlite.pragma('page_size', { simple: true }) as number);
   const frames = () => (statSync(`${path}-wal`).size - 32) / frameSize;
   const rows = () => other.prepare('select id, v from t order by id').all();
-  return { db, dialect, frames, rows, path };
+  return { db, dialect, frames, rows, path, tokenReads: () => tokenReads };
 }
 
 describe('SQLite group commit driver', () => {
@@ -190,14 +205,16 @@ describe('SQLite group commit driver', () => {
   });
 
   test('the callers of one turn share a token that is never older than their calls', async (t) => {
-    const { dialect, path } = open(t);
+    const { dialect, path, tokenReads } = open(t);
     const before = await dialect.changeToken();
+    const readsBefore = tokenReads();
     const first = dialect.changeToken();
     const other = new SqliteDatabase(path);
     other.prepare("insert into t (id, v) values (1, 'other')").run();
     other.close();
     const second = dialect.changeToken();
     assert.equal(await first, await second, 'asked in one turn: one token');
+    assert.equal(tokenReads() - readsBefore, 1, 'read once for both');
     assert.notEqual(await first, before, 'read after both asked: the commit between the calls is in it');
     assert.equal(await dialect.changeToken(), await second, 'nothing since: the same token');
   });
