@@ -13,12 +13,14 @@ import type { DatabaseConfig } from '../config.js';
 import { coalesced } from './coalesced.js';
 import type { Database } from './database.js';
 import { deadlines } from './deadlines.js';
+import { batchingInserts } from './insert-batches.js';
 import { NamedStatement, RowShapes, type StatementResult } from './pg-statement.js';
 import { readCache } from './read-cache.js';
 import { writeSignal } from './write-signal.js';
 
 // PostgreSQL: a pg pool under Kysely, every query a named (prepared) statement with a client-side
-// deadline, and the change token (the current snapshot) that lets reads be answered from memory.
+// deadline, the single-row inserts of a turn sent as one statement (insert-batches.ts), and the
+// change token (the current snapshot) that lets reads be answered from memory.
 
 type PostgresConfig = Extract<DatabaseConfig, { kind: 'postgres' }>;
 
@@ -35,13 +37,13 @@ export async function openPostgres(config: PostgresConfig): Promise<Database> {
     signal.wrote,
   );
   const db = new Kysely<unknown>({ dialect: new PostgresDialect({ pool: guarded }) });
-  const run = <R>(query: CompiledQuery) => queryOnce<R>(guarded, query);
+  const runOne = <R>(query: CompiledQuery) => queryOnce<R>(guarded, query);
   const changeToken = coalesced(() => snapshotToken(guarded));
   return {
     db,
     kind: 'postgres',
-    run,
-    read: readCache(changeToken, run),
+    run: batchingInserts(runOne),
+    read: readCache(changeToken, runOne),
     changeToken,
     onWrites: signal.subscribe,
     poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
