@@ -2,11 +2,15 @@ import { LRUCache } from 'lru-cache';
 import type pg from 'pg';
 import pgUtils from 'pg/lib/utils.js';
 
-// One run of a named (prepared) statement on a pg client, as pg's own Query runs it (parse once
-// per connection, then bind, describe, execute, sync in one write), without what a general query
+// Runs of a named (prepared) statement on a pg client, as pg's own Query runs one (parse once per
+// connection, then bind, describe, execute, sync in one write), without what a general query
 // carries: an event emitter, a result object, and the row parsers and row template that pg builds
 // anew for every result. A statement's row shape (its columns' names and types) is kept by name,
 // and used again while the server describes the same columns.
+//
+// Several runs of the statement (each with its own values) go in the same write, one bind and
+// execute each, before one sync: one round trip for all (PostgreSQL's pipelining). Until that sync
+// they form one implicit transaction: all are committed, or, on any error, none.
 
 type TypeParsers = (oid: number, format: 'text') => (value: string) => unknown;
 
@@ -29,7 +33,19 @@ export interface StatementResult<R> {
   rowCount: number | null;
 }
 
-export type StatementCallback<R> = (error: Error | undefined, result?: StatementResult<R>) => void;
+export type StatementCallback<R> = (error: Error | undefined, results?: Array<StatementResult<R>>) => void;
+
+const NOT_SENT = Symbol('not sent');
+
+/**
+ * True when a failed statement changed nothing: the server refused it (any error it reports
+ * before the runs' sync rolls all of them back), or pg could not send its values. False for a lost
+ * connection or a timeout, after which a write may or may not have been committed.
+ */
+export const changedNothing = (error: unknown): boolean =>
+  typeof error === 'object' &&
+  error !== null &&
+  (NOT_SENT in error || (typeof (error as { code?: unknown }).code === 'string' && 'severity' in error));
 
 /** A command tag: `SELECT 5`, `UPDATE 1`, `INSERT 0 1` (the last number is the row count). */
 const COMMAND_TAG = /^[A-Za-z]+(?: (\d+))?(?: (\d+))?/;
@@ -76,8 +92,9 @@ interface Connection {
 
 /** A pg Submittable: pg calls submit() when the connection is free, then a handler per message. */
 export class NamedStatement<R> implements pg.Submittable {
-  readonly #rows: R[] = [];
-  #rowCount: number | null = null;
+  readonly #results: Array<StatementResult<R>>;
+  /** The run whose answer the server is sending. */
+  #current = 0;
   #shape: RowShape | undefined;
   #callback: StatementCallback<R> | undefined;
   #failed: Error | undefined;
@@ -85,11 +102,13 @@ export class NamedStatement<R> implements pg.Submittable {
   constructor(
     readonly name: string,
     readonly text: string,
-    readonly values: readonly unknown[],
+    /** Each run's values. */
+    readonly runs: ReadonlyArray<readonly unknown[]>,
     private readonly shapes: RowShapes,
     callback: StatementCallback<R>,
   ) {
     this.#callback = callback;
+    this.#results = runs.map(() => ({ rows: [], rowCount: null }));
   }
 
   submit(connection: pg.Connection): Error | null {
@@ -104,16 +123,22 @@ export class NamedStatement<R> implements pg.Submittable {
         con.parse({ text: this.text, name: this.name });
         con.submittedNamedStatements[this.name] = this.text;
       }
+      // Values are mapped before anything is sent: one pg cannot send fails every run, and none is
+      // sent (the statement, if just parsed, stays prepared).
+      let mapped: unknown[][];
       try {
-        con.bind({ statement: this.name, values: this.values, valueMapper: pgUtils.prepareValue });
+        mapped = this.runs.map((values) => values.map(pgUtils.prepareValue));
       } catch (error) {
-        // A value pg cannot send: this run fails; the statement, if just parsed, stays prepared.
         con.sync();
-        this.handleError(error as Error);
+        this.handleError(Object.assign(error as Error, { [NOT_SENT]: true }));
         return null;
       }
-      con.describe({ type: 'P', name: '' });
-      con.execute({ portal: '' });
+      for (const [i, values] of mapped.entries()) {
+        con.bind({ statement: this.name, values, valueMapper: identity });
+        // The runs share the statement's row shape: the server describes it once.
+        if (i === 0) con.describe({ type: 'P', name: '' });
+        con.execute({ portal: '' });
+      }
       con.sync();
     } finally {
       con.stream.uncork?.();
@@ -126,7 +151,8 @@ export class NamedStatement<R> implements pg.Submittable {
   }
 
   handleDataRow(message: { fields: Array<string | null> }): void {
-    if (this.#failed) return;
+    const result = this.#results[this.#current];
+    if (this.#failed || !result) return;
     const { names, parsers } = this.#shape as RowShape;
     const values = message.fields;
     const row: Record<string, unknown> = {};
@@ -141,13 +167,15 @@ export class NamedStatement<R> implements pg.Submittable {
       this.#failed = error as Error;
       return;
     }
-    this.#rows.push(row as R);
+    result.rows.push(row as R);
   }
 
   handleCommandComplete(message: { text: string }): void {
+    const result = this.#results[this.#current++];
+    if (!result) return;
     const tag = COMMAND_TAG.exec(message.text);
     const count = tag?.[2] ?? tag?.[1];
-    this.#rowCount = count === undefined ? null : Number(count);
+    result.rowCount = count === undefined ? null : Number(count);
   }
 
   handleEmptyQuery(): void {}
@@ -166,13 +194,15 @@ export class NamedStatement<R> implements pg.Submittable {
 
   handleReadyForQuery(): void {
     if (this.#failed) this.#answer(this.#failed);
-    else this.#answer(undefined, { rows: this.#rows, rowCount: this.#rowCount });
+    else this.#answer(undefined, this.#results);
   }
 
   /** Answers once: an error is followed by the server's readyForQuery, which then says nothing. */
-  #answer(error: Error | undefined, result?: StatementResult<R>): void {
+  #answer(error: Error | undefined, results?: Array<StatementResult<R>>): void {
     const callback = this.#callback;
     this.#callback = undefined;
-    callback?.(error, result);
+    callback?.(error, results);
   }
 }
+
+const identity = (value: unknown) => value;

@@ -13,13 +13,13 @@ import type { DatabaseConfig } from '../config.js';
 import { coalesced } from './coalesced.js';
 import type { Database } from './database.js';
 import { deadlines } from './deadlines.js';
-import { batchingInserts } from './insert-batches.js';
 import { NamedStatement, RowShapes, type StatementResult } from './pg-statement.js';
 import { readCache } from './read-cache.js';
+import { batchingByTurn } from './turn-batches.js';
 import { writeSignal } from './write-signal.js';
 
 // PostgreSQL: a pg pool under Kysely, every query a named (prepared) statement with a client-side
-// deadline, the single-row inserts of a turn sent as one statement (insert-batches.ts), and the
+// deadline, the statements of a turn that share a text sent together (turn-batches.ts), and the
 // change token (the current snapshot) that lets reads be answered from memory.
 
 type PostgresConfig = Extract<DatabaseConfig, { kind: 'postgres' }>;
@@ -37,13 +37,13 @@ export async function openPostgres(config: PostgresConfig): Promise<Database> {
     signal.wrote,
   );
   const db = new Kysely<unknown>({ dialect: new PostgresDialect({ pool: guarded }) });
-  const runOne = <R>(query: CompiledQuery) => queryOnce<R>(guarded, query);
+  const run = batchingByTurn((sqlText, runs) => runsOf(guarded, sqlText, runs));
   const changeToken = coalesced(() => snapshotToken(guarded));
   return {
     db,
     kind: 'postgres',
-    run: batchingInserts(runOne),
-    read: readCache(changeToken, runOne),
+    run,
+    read: readCache(changeToken, run),
     changeToken,
     onWrites: signal.subscribe,
     poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
@@ -72,8 +72,8 @@ function postgresPool(
 
 /** A pooled client as Kysely uses it, and the lean way the driver runs one named statement. */
 interface GuardedClient extends PostgresPoolClient {
-  /** A named (prepared) statement, with the same deadline and write signal as query(). */
-  named<R>(name: string, text: string, values: readonly unknown[]): Promise<StatementResult<R>>;
+  /** Runs of a named (prepared) statement in one round trip, with the same deadline and write signal as query(). */
+  named<R>(name: string, text: string, runs: ReadonlyArray<readonly unknown[]>): Promise<Array<StatementResult<R>>>;
 }
 
 interface GuardedPool extends PostgresPool {
@@ -113,11 +113,11 @@ function withQueryDeadline(
           if (!(result instanceof Promise)) return result;
           return guard(result, args[0]);
         },
-        named<R>(name: string, text: string, values: readonly unknown[]) {
+        named<R>(name: string, text: string, runs: ReadonlyArray<readonly unknown[]>) {
           return guard(
-            new Promise<StatementResult<R>>((resolve, reject) => {
-              const statement = new NamedStatement<R>(name, text, values, shapes, (error, result) =>
-                error ? reject(error) : resolve(result as StatementResult<R>),
+            new Promise<Array<StatementResult<R>>>((resolve, reject) => {
+              const statement = new NamedStatement<R>(name, text, runs, shapes, (error, results) =>
+                error ? reject(error) : resolve(results as Array<StatementResult<R>>),
               );
               client.query(statement);
             }),
@@ -142,10 +142,23 @@ const WRITE = /^\s*(insert|update|delete|commit)\b/i;
  * text, so one text is one statement, on every connection and replica.
  */
 async function queryOnce<R>(pool: GuardedPool, query: CompiledQuery): Promise<QueryResult<R>> {
+  const [result] = await runsOf<R>(pool, query.sql, [query.parameters]);
+  return result as QueryResult<R>;
+}
+
+/** Runs of one statement, each with its values, in one round trip on one pooled connection. */
+async function runsOf<R>(
+  pool: GuardedPool,
+  sqlText: string,
+  runs: ReadonlyArray<readonly unknown[]>,
+): Promise<Array<QueryResult<R>>> {
   const client = await pool.connect();
   try {
-    const result = await client.named<R>(statementName(query.sql), query.sql, query.parameters);
-    return { rows: result.rows, numAffectedRows: result.rowCount === null ? undefined : BigInt(result.rowCount) };
+    const results = await client.named<R>(statementName(sqlText), sqlText, runs);
+    return results.map((result) => ({
+      rows: result.rows,
+      numAffectedRows: result.rowCount === null ? undefined : BigInt(result.rowCount),
+    }));
   } finally {
     client.release();
   }

@@ -86,7 +86,7 @@ test('an error fails its query only: the connection answers the next one', { ski
 });
 
 test('a value its parser refuses fails the run when the server is done, without throwing into pg', () => {
-  const answers: Array<[Error | undefined, StatementResult<unknown> | undefined]> = [];
+  const answers: Array<[Error | undefined, Array<StatementResult<unknown>> | undefined]> = [];
   const refusing = new RowShapes(
     () => (value) => {
       if (value === 'bad') throw new Error('cannot parse bad');
@@ -94,7 +94,7 @@ test('a value its parser refuses fails the run when the server is done, without 
     },
     8,
   );
-  const statement = new NamedStatement('s', 'select x from t', [], refusing, (error, result) =>
+  const statement = new NamedStatement('s', 'select x from t', [[]], refusing, (error, result) =>
     answers.push([error, result]),
   );
   statement.handleRowDescription({ fields: [{ name: 'x', dataTypeID: 23, format: 'text' }] });
@@ -110,7 +110,7 @@ test('a value its parser refuses fails the run when the server is done, without 
 
 test('an error is answered once, though the server then says it is ready', () => {
   const answers: unknown[] = [];
-  const statement = new NamedStatement('s', 'select 1', [], new RowShapes(() => Number, 8), (error) =>
+  const statement = new NamedStatement('s', 'select 1', [[]], new RowShapes(() => Number, 8), (error) =>
     answers.push(error),
   );
   statement.handleError(new Error('relation does not exist'));

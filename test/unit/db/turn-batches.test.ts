@@ -2,14 +2,15 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { CompiledQuery } from 'kysely';
 import { type Database, openDatabase } from '../../../src/db/database.js';
-import { MAX_BATCH_ROWS } from '../../../src/db/insert-batches.js';
-import { insertItem, itemStore } from '../../../src/items/repository/items.js';
+import { MAX_BATCH } from '../../../src/db/turn-batches.js';
+import { getItem, insertItem, itemStore, updateItem } from '../../../src/items/repository/items.js';
 import { migrate } from '../../../src/migrations.js';
 import { freshDatabase, postgresAvailable } from '../../helpers/backends.js';
 
-// On PostgreSQL the single-row inserts of one turn go to the database as one statement
-// (db/insert-batches.ts). Rows written by one statement share its transaction id (xmin), so the
-// database itself tells how many statements wrote them.
+// On PostgreSQL the statements of one turn that share a text go to the database together
+// (db/turn-batches.ts): inserts as one statement, others as runs of one statement in one round
+// trip, in one transaction. Rows written by one transaction share its id (xmin), so the database
+// itself tells how many went together.
 
 const skip = postgresAvailable ? false : 'PostgreSQL is not available';
 
@@ -20,7 +21,7 @@ async function openPostgres(t: import('node:test').TestContext): Promise<Databas
   return database;
 }
 
-/** How many transactions wrote the items table's rows: one per statement outside a transaction. */
+/** How many transactions wrote the items table's rows. */
 async function writers(database: Database): Promise<number> {
   const { rows } = await database.run<{ n: number }>(
     CompiledQuery.raw('select count(distinct xmin::text)::int as n from items'),
@@ -53,10 +54,10 @@ test('creates of one turn are one statement, and each caller gets its own row (p
   assert.equal(await writers(database), 2, 'an insert of a later turn is a statement of its own');
 });
 
-test(`a turn's inserts go in statements of at most ${MAX_BATCH_ROWS} rows (postgres)`, { skip }, async (t) => {
+test(`a turn's inserts go in statements of at most ${MAX_BATCH} rows (postgres)`, { skip }, async (t) => {
   const database = await openPostgres(t);
   const store = itemStore(database);
-  const count = MAX_BATCH_ROWS + 3;
+  const count = MAX_BATCH + 3;
   const created = await Promise.all(
     Array.from({ length: count }, (_, i) => insertItem(store, { product: `Item ${i}`, price: i })),
   );
@@ -93,7 +94,7 @@ test('a row the database refuses fails only its own insert; the others are writt
   );
 });
 
-test('inserts that return nothing are batched too; one with a constant in its row is not (postgres)', {
+test('inserts that return nothing are batched too; with a constant in their row, they go in one round trip (postgres)', {
   skip,
 }, async (t) => {
   const database = await openPostgres(t);
@@ -115,7 +116,55 @@ test('inserts that return nothing are batched too; one with a constant in its ro
   );
   assert.equal(await writers(database), 1);
   await Promise.all([insert('Fig', '7'), insert('Plum', '7')]);
-  assert.equal(await writers(database), 3, 'a constant in the row: each insert alone');
+  assert.equal(await writers(database), 2, 'a constant in the row: two runs of one statement, one transaction');
   const counted = await database.run<{ n: number }>(CompiledQuery.raw('select count(*)::int as n from items'));
   assert.equal(counted.rows[0]?.n, 4);
+});
+
+test('updates of one turn go in one round trip; each caller gets its own answer (postgres)', { skip }, async (t) => {
+  const database = await openPostgres(t);
+  const store = itemStore(database);
+  const items = [];
+  for (let i = 0; i < 4; i++) items.push(await insertItem(store, { product: `Item ${i}`, price: i }));
+  assert.equal(await writers(database), 4);
+
+  const [first, second, third, fourth] = items as [
+    (typeof items)[0],
+    (typeof items)[0],
+    (typeof items)[0],
+    (typeof items)[0],
+  ];
+  const answers = await Promise.all([
+    updateItem(store, first.id, { price: 100 }),
+    updateItem(store, second.id, { price: 200 }),
+    updateItem(store, 999, { price: 300 }),
+    updateItem(store, third.id, { price: third.price }),
+    updateItem(store, fourth.id, { price: 400 }, { expectedVersion: 7 }),
+  ]);
+  assert.deepEqual(
+    answers.map((answer) => (typeof answer === 'object' ? [answer.id, answer.price, answer.version] : answer)),
+    [[first.id, 100, 2], [second.id, 200, 2], undefined, [third.id, third.price, 1], answers[4]],
+  );
+  assert.equal(typeof answers[4], 'symbol', 'a stale version is told apart');
+  assert.equal(await writers(database), 3, 'the two changed rows were written together');
+  const reads = await Promise.all(items.map((item) => getItem(store, item.id)));
+  assert.deepEqual(
+    reads.map((item) => item?.price),
+    [100, 200, third.price, fourth.price],
+    'reads of one turn: each its own row',
+  );
+});
+
+test('an update the database refuses fails alone; the rest of its turn is written (postgres)', { skip }, async (t) => {
+  const database = await openPostgres(t);
+  const store = itemStore(database);
+  const apple = await insertItem(store, { product: 'Apple', price: 1 });
+  const pear = await insertItem(store, { product: 'Pear', price: 2 });
+  const results = await Promise.allSettled([
+    updateItem(store, apple.id, { price: 10 }),
+    updateItem(store, pear.id, { price: -1 }),
+  ]);
+  assert.equal(results[0]?.status, 'fulfilled');
+  assert.match(String((results[1] as PromiseRejectedResult).reason), /check constraint/);
+  assert.deepEqual([(await getItem(store, apple.id))?.price, (await getItem(store, pear.id))?.price], [10, 2]);
 });

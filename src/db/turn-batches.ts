@@ -1,0 +1,122 @@
+import type { CompiledQuery, QueryResult } from 'kysely';
+import { LRUCache } from 'lru-cache';
+import { changedNothing } from './pg-statement.js';
+
+// PostgreSQL: the statements of one turn of the event loop that share a text go to the database
+// together, so N requests that arrive together cost one round trip instead of N:
+// - single-row INSERTs as one multi-row INSERT: one statement, and one run of the change log's
+//   statement trigger. PostgreSQL returns a multi-row INSERT … VALUES … RETURNING's rows in the
+//   order of its VALUES (Django's bulk_create relies on it), so each caller gets its own row;
+// - any other statement as runs of one prepared statement in one write (pipelining, see
+//   pg-statement.ts), each run with its own values and its own answer.
+// Either way the batch is one transaction: if the database refuses it, nothing was written, and
+// each statement is run again alone, so that only the one at fault fails. Only outside
+// transactions; a turn's lone statement runs as it is.
+
+/** Runs of one statement text, each with its values, in one round trip; an answer per run. */
+export type RunMany = <R>(sqlText: string, runs: ReadonlyArray<readonly unknown[]>) => Promise<Array<QueryResult<R>>>;
+type Run = <R>(query: CompiledQuery) => Promise<QueryResult<R>>;
+
+/** Statements in one batch at most. */
+export const MAX_BATCH = 32;
+
+interface Pending {
+  query: CompiledQuery;
+  resolve: (result: QueryResult<unknown>) => void;
+  reject: (error: unknown) => void;
+}
+
+/** How to write a batch of one insert text: the part before its VALUES row, the row's width, the rest. */
+interface InsertPlan {
+  head: string;
+  width: number;
+  tail: string;
+}
+
+/** `insert into … (…) values ($1, …, $n) [returning …]`, with no other parameter: a batchable insert. */
+const SINGLE_ROW_INSERT = /^(insert into [^$]+? values )\((\$1(?:, \$\d+)*)\)((?: returning [^$]*)?)$/;
+
+function insertPlanOf(sqlText: string): InsertPlan | false {
+  const match = SINGLE_ROW_INSERT.exec(sqlText);
+  if (!match) return false;
+  const [, head, row, tail] = match as unknown as [string, string, string, string];
+  const params = row.split(', ');
+  if (!params.every((param, i) => param === `$${i + 1}`)) return false;
+  return { head, width: params.length, tail };
+}
+
+/** The text of `rows` rows of a plan: `head ($1, $2), ($3, $4) tail`. */
+function insertText({ head, width, tail }: InsertPlan, rows: number): string {
+  const tuples = Array.from(
+    { length: rows },
+    (_, row) => `(${Array.from({ length: width }, (_, col) => `$${row * width + col + 1}`).join(', ')})`,
+  );
+  return `${head}${tuples.join(', ')}${tail}`;
+}
+
+/** `run` for one statement, with the statements of a turn that share a text batched. */
+export function batchingByTurn(runMany: RunMany, maxBatch = MAX_BATCH): Run {
+  const insertPlans = new LRUCache<string, InsertPlan | false>({ max: 1024 });
+  const insertTexts = new LRUCache<string, string>({ max: 1024 });
+  const queued = new Map<string, Pending[]>();
+
+  const runAlone = (item: Pending) =>
+    runMany(item.query.sql, [item.query.parameters]).then(([result]) => item.resolve(result as never), item.reject);
+
+  const insertAll = (plan: InsertPlan, batch: Pending[]): Promise<Array<QueryResult<unknown>>> => {
+    const key = `${batch.length}\u0000${batch[0]?.query.sql}`;
+    let sqlText = insertTexts.get(key);
+    if (sqlText === undefined) {
+      sqlText = insertText(plan, batch.length);
+      insertTexts.set(key, sqlText);
+    }
+    const returning = plan.tail !== '';
+    return runMany(sqlText, [batch.flatMap((item) => item.query.parameters)]).then(([result]) =>
+      batch.map((_, i) => ({ rows: returning ? [result?.rows[i]] : [], numAffectedRows: BigInt(1) })),
+    );
+  };
+
+  const runBatch = (sqlText: string, batch: Pending[]) => {
+    let plan = insertPlans.get(sqlText);
+    if (plan === undefined) {
+      plan = insertPlanOf(sqlText);
+      insertPlans.set(sqlText, plan);
+    }
+    const ran = plan
+      ? insertAll(plan, batch)
+      : runMany(
+          sqlText,
+          batch.map((item) => item.query.parameters),
+        );
+    ran.then(
+      (results) => {
+        for (const [i, item] of batch.entries()) item.resolve(results[i] as QueryResult<unknown>);
+      },
+      (error: unknown) => {
+        if (changedNothing(error)) for (const item of batch) runAlone(item);
+        else for (const item of batch) item.reject(error);
+      },
+    );
+  };
+
+  const flush = (sqlText: string) => {
+    const all = queued.get(sqlText) ?? [];
+    queued.delete(sqlText);
+    for (let start = 0; start < all.length; start += maxBatch) {
+      const batch = all.slice(start, start + maxBatch);
+      if (batch.length === 1) runAlone(batch[0] as Pending);
+      else runBatch(sqlText, batch);
+    }
+  };
+
+  return <R>(query: CompiledQuery): Promise<QueryResult<R>> =>
+    new Promise<QueryResult<R>>((resolve, reject) => {
+      const pending = { query, resolve, reject } as Pending;
+      const waiting = queued.get(query.sql);
+      if (waiting) waiting.push(pending);
+      else {
+        queued.set(query.sql, [pending]);
+        setImmediate(flush, query.sql);
+      }
+    });
+}
