@@ -7,8 +7,11 @@ import { changedNothing } from './pg-statement.js';
 // - single-row INSERTs as one multi-row INSERT: one statement, and one run of the change log's
 //   statement trigger. PostgreSQL returns a multi-row INSERT … VALUES … RETURNING's rows in the
 //   order of its VALUES (Django's bulk_create relies on it), so each caller gets its own row;
-// - any other statement as runs of one prepared statement in one write (pipelining, see
-//   pg-statement.ts), each run with its own values and its own answer.
+// - reads, and updates and deletes of one row by id, as runs of one prepared statement in one
+//   write (pipelining, see pg-statement.ts), each run with its own values and its own answer. The
+//   writes are sent in id order, so two batches lock their rows in the same order and never wait
+//   for each other in a cycle (a deadlock);
+// - any other statement alone.
 // Either way the batch is one transaction: if the database refuses it, nothing was written, and
 // each statement is run again alone, so that only the one at fault fails. Only outside
 // transactions; a turn's lone statement runs as it is.
@@ -31,6 +34,30 @@ interface InsertPlan {
   head: string;
   width: number;
   tail: string;
+}
+
+/** How a batch of one statement text is sent. */
+type Plan = { insert: InsertPlan } | { read: true } | { idParameter: number } | { alone: true };
+
+const READ = /^select /;
+/** An update or delete of the row whose id is a parameter. */
+const WRITE_BY_ID = /^(?:update|delete from) "[^"]+" (?:set .+ )?where "id" = \$(\d+)(?: |$)/;
+
+function planOf(sqlText: string): Plan {
+  const insert = insertPlanOf(sqlText);
+  if (insert) return { insert };
+  if (READ.test(sqlText)) return { read: true };
+  const byId = WRITE_BY_ID.exec(sqlText);
+  return byId ? { idParameter: Number(byId[1]) - 1 } : { alone: true };
+}
+
+/** The batch in the order of the ids it writes; runs on one id keep their order. */
+function inIdOrder(batch: Pending[], index: number): Pending[] {
+  const idOf = (item: Pending) => Number(item.query.parameters[index]);
+  return batch
+    .map((item, position) => ({ item, position }))
+    .sort((a, b) => idOf(a.item) - idOf(b.item) || a.position - b.position)
+    .map(({ item }) => item);
 }
 
 /** `insert into … (…) values ($1, …, $n) [returning …]`, with no other parameter: a batchable insert. */
@@ -56,7 +83,7 @@ function insertText({ head, width, tail }: InsertPlan, rows: number): string {
 
 /** `run` for one statement, with the statements of a turn that share a text batched. */
 export function batchingByTurn(runMany: RunMany, maxBatch = MAX_BATCH): Run {
-  const insertPlans = new LRUCache<string, InsertPlan | false>({ max: 1024 });
+  const plans = new LRUCache<string, Plan>({ max: 1024 });
   const insertTexts = new LRUCache<string, string>({ max: 1024 });
   const queued = new Map<string, Pending[]>();
 
@@ -76,18 +103,15 @@ export function batchingByTurn(runMany: RunMany, maxBatch = MAX_BATCH): Run {
     );
   };
 
-  const runBatch = (sqlText: string, batch: Pending[]) => {
-    let plan = insertPlans.get(sqlText);
-    if (plan === undefined) {
-      plan = insertPlanOf(sqlText);
-      insertPlans.set(sqlText, plan);
-    }
-    const ran = plan
-      ? insertAll(plan, batch)
-      : runMany(
-          sqlText,
-          batch.map((item) => item.query.parameters),
-        );
+  const runBatch = (sqlText: string, plan: Plan, given: Pending[]) => {
+    const batch = 'idParameter' in plan ? inIdOrder(given, plan.idParameter) : given;
+    const ran =
+      'insert' in plan
+        ? insertAll(plan.insert, batch)
+        : runMany(
+            sqlText,
+            batch.map((item) => item.query.parameters),
+          );
     ran.then(
       (results) => {
         for (const [i, item] of batch.entries()) item.resolve(results[i] as QueryResult<unknown>);
@@ -99,24 +123,32 @@ export function batchingByTurn(runMany: RunMany, maxBatch = MAX_BATCH): Run {
     );
   };
 
-  const flush = (sqlText: string) => {
+  const flush = (sqlText: string, plan: Plan) => {
     const all = queued.get(sqlText) ?? [];
     queued.delete(sqlText);
     for (let start = 0; start < all.length; start += maxBatch) {
       const batch = all.slice(start, start + maxBatch);
       if (batch.length === 1) runAlone(batch[0] as Pending);
-      else runBatch(sqlText, batch);
+      else runBatch(sqlText, plan, batch);
     }
   };
 
-  return <R>(query: CompiledQuery): Promise<QueryResult<R>> =>
-    new Promise<QueryResult<R>>((resolve, reject) => {
+  return <R>(query: CompiledQuery): Promise<QueryResult<R>> => {
+    let plan = plans.get(query.sql);
+    if (plan === undefined) {
+      plan = planOf(query.sql);
+      plans.set(query.sql, plan);
+    }
+    if ('alone' in plan) return runMany<R>(query.sql, [query.parameters]).then(([result]) => result as QueryResult<R>);
+    const known = plan;
+    return new Promise<QueryResult<R>>((resolve, reject) => {
       const pending = { query, resolve, reject } as Pending;
       const waiting = queued.get(query.sql);
       if (waiting) waiting.push(pending);
       else {
         queued.set(query.sql, [pending]);
-        setImmediate(flush, query.sql);
+        setImmediate(flush, query.sql, known);
       }
     });
+  };
 }
