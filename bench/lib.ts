@@ -88,6 +88,14 @@ export function pinCommand(command: string, cpus: string): () => void {
   });
 }
 
+/** A free port that is not `taken` (the system may hand out a port just released again). */
+async function freePortOtherThan(taken: number): Promise<number> {
+  for (;;) {
+    const port = await freePort();
+    if (port !== taken) return port;
+  }
+}
+
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
@@ -160,21 +168,22 @@ export interface StartOptions {
 
 /**
  * Spawns a server and resolves once GET /healthz answers 200; `startMs` is spawn → first 200.
- * On this shared machine other jobs sometimes signal every server process: a server killed by a
- * signal while starting is started again (twice at most).
+ * On this shared machine other jobs sometimes signal every server process, and a port found free
+ * can be taken before the server binds it: a server that fails to start is started again (twice
+ * at most).
  */
 export async function startServer(options: StartOptions): Promise<Server & { startMs: number }> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await startOnce(options);
     } catch (error) {
-      if (attempt >= 3 || !(error instanceof KilledWhileStarting)) throw error;
+      if (attempt >= 3 || !(error instanceof FailedToStart)) throw error;
       process.stderr.write(`!! ${options.name}: ${(error as Error).message}; starting again\n`);
     }
   }
 }
 
-class KilledWhileStarting extends Error {}
+class FailedToStart extends Error {}
 
 async function startOnce(options: StartOptions): Promise<Server & { startMs: number }> {
   const port = await freePort();
@@ -196,7 +205,7 @@ async function startOnce(options: StartOptions): Promise<Server & { startMs: num
     ...options.env,
     PORT: String(port),
     HOST: '127.0.0.1',
-    ...(options.kind === 'pricebook' ? { METRICS_PORT: String(await freePort()) } : {}),
+    ...(options.kind === 'pricebook' ? { METRICS_PORT: String(await freePortOtherThan(port)) } : {}),
   };
   const started = performance.now();
   // taskset execs the command: the child's pid is the server's pid.
@@ -222,10 +231,11 @@ async function startOnce(options: StartOptions): Promise<Server & { startMs: num
   const url = `http://127.0.0.1:${port}`;
   const deadline = started + (options.timeoutMs ?? 30_000);
   while ((await status(`${url}/healthz`)) !== 200) {
-    if (child.signalCode !== null) throw new KilledWhileStarting(`killed by ${child.signalCode} while starting`);
-    if (child.exitCode !== null || performance.now() > deadline) {
+    if (child.signalCode !== null) throw new FailedToStart(`killed by ${child.signalCode} while starting`);
+    if (child.exitCode !== null) throw new FailedToStart(`exited with ${child.exitCode} while starting`);
+    if (performance.now() > deadline) {
       child.kill('SIGKILL');
-      throw new Error(`${options.name} did not start (exit code ${child.exitCode})`);
+      throw new Error(`${options.name} did not start in time`);
     }
     await sleep(2);
   }

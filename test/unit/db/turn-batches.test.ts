@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { CompiledQuery } from 'kysely';
 import { type Database, openDatabase } from '../../../src/db/database.js';
-import { MAX_BATCH } from '../../../src/db/turn-batches.js';
+import { batchingByTurn, MAX_BATCH } from '../../../src/db/turn-batches.js';
 import { getItem, insertItem, itemStore, updateItem } from '../../../src/items/repository/items.js';
 import { migrate } from '../../../src/migrations.js';
 import { freshDatabase, postgresAvailable } from '../../helpers/backends.js';
@@ -198,4 +198,44 @@ test('the writes of a turn are sent in id order, so that two batches never deadl
     'ascending ids; two writes of one item in the order they were asked',
   );
   assert.equal(await writers(database), 1, 'one transaction wrote them');
+});
+
+// The batching rules alone, over a recording stand-in for the connection (no database needed).
+
+test('a batch lost without an answer from the database fails every caller; one the database refused is retried alone', async () => {
+  const calls: Array<{ sql: string; runs: number }> = [];
+  let failWith: Error | undefined;
+  const run = batchingByTurn(async <R>(sql: string, runs: ReadonlyArray<readonly unknown[]>) => {
+    calls.push({ sql, runs: runs.length });
+    if (failWith && runs.length > 1) throw failWith;
+    return runs.map((values) => ({ rows: [{ value: values[0] } as R] }));
+  });
+  const read = (value: number) => run<{ value: number }>(CompiledQuery.raw('select $1::int as value', [value]));
+
+  assert.deepEqual(
+    (await Promise.all([read(1), read(2)])).map((result) => result.rows),
+    [[{ value: 1 }], [{ value: 2 }]],
+  );
+  assert.deepEqual(calls, [{ sql: 'select $1::int as value', runs: 2 }], 'one round trip for both');
+
+  calls.length = 0;
+  failWith = new Error('Connection terminated unexpectedly');
+  const lost = await Promise.allSettled([read(1), read(2)]);
+  assert.deepEqual(
+    lost.map((result) => result.status),
+    ['rejected', 'rejected'],
+  );
+  assert.equal(calls.length, 1, 'not sent again: the batch may have been executed');
+
+  calls.length = 0;
+  failWith = Object.assign(new Error('canceling statement due to conflict'), { code: '40001', severity: 'ERROR' });
+  assert.deepEqual(
+    (await Promise.all([read(3), read(4)])).map((result) => result.rows),
+    [[{ value: 3 }], [{ value: 4 }]],
+  );
+  assert.deepEqual(
+    calls.map((call) => call.runs),
+    [2, 1, 1],
+    'refused by the database: nothing happened, so each runs alone',
+  );
 });
