@@ -47,7 +47,11 @@ export async function openPostgres(config: PostgresConfig): Promise<Database> {
     changeToken,
     onWrites: signal.subscribe,
     poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
-    close: () => db.destroy(),
+    close: async () => {
+      await db.destroy();
+      // Kysely ends the pool only if it ever used it; most queries here bypass it (run, read).
+      if (!pool.ending) await guarded.end();
+    },
   };
 }
 
