@@ -3,9 +3,10 @@ import { test } from 'node:test';
 import { CompiledQuery } from 'kysely';
 import { type Database, openDatabase } from '../../../src/db/database.js';
 import { batchingByTurn, MAX_BATCH } from '../../../src/db/turn-batches.js';
-import { getItem, insertItem, itemStore, updateItem } from '../../../src/items/repository/items.js';
+import { getItem, type ItemStore, insertItem, itemStore, updateItem } from '../../../src/items/repository/items.js';
 import { migrate } from '../../../src/migrations.js';
 import { freshDatabase, postgresAvailable } from '../../helpers/backends.js';
+import { waitFor } from '../../helpers/wait.js';
 
 // On PostgreSQL the statements of one turn that share a text go to the database together
 // (db/turn-batches.ts): inserts as one statement, others as runs of one statement in one round
@@ -237,5 +238,42 @@ test('a batch lost without an answer from the database fails every caller; one t
     calls.map((call) => call.runs),
     [2, 1, 1],
     'refused by the database: nothing happened, so each runs alone',
+  );
+});
+
+test('two replicas writing the same rows in opposite orders never deadlock (postgres)', { skip }, async (t) => {
+  const config = await freshDatabase(t, 'postgres');
+  const replicas = [await openDatabase(config), await openDatabase(config)];
+  await migrate(replicas[0] as Database);
+  const [one, two] = replicas.map((replica) => itemStore(replica)) as [ItemStore, ItemStore];
+  const a = await insertItem(one, { product: 'A', price: 0 });
+  const b = await insertItem(one, { product: 'B', price: 0 });
+
+  for (let round = 1; round <= 30; round++) {
+    await Promise.all([
+      updateItem(one, a.id, { price: round }),
+      updateItem(one, b.id, { price: round }),
+      updateItem(two, b.id, { price: 1000 + round }),
+      updateItem(two, a.id, { price: 1000 + round }),
+    ]);
+  }
+  const prices = [(await getItem(one, a.id))?.price, (await getItem(one, b.id))?.price];
+  // A backend reports what it counted when it ends: end the replicas' connections, then read
+  // (the observer asks one thing at a time: one connection).
+  for (const replica of replicas) await replica.close();
+  const observer = await openDatabase(config);
+  t.after(() => observer.close());
+  const others = CompiledQuery.raw(
+    'select count(*)::int as n from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()',
+  );
+  await waitFor(async () => (await observer.run<{ n: number }>(others)).rows[0]?.n === 0, 10_000, 'replicas gone');
+  const { rows } = await observer.run<{ n: number }>(
+    CompiledQuery.raw('select deadlocks::int as n from pg_stat_database where datname = current_database()'),
+  );
+  assert.equal(rows[0]?.n, 0, 'deadlocks PostgreSQL detected and broke');
+  assert.deepEqual(
+    prices.map((price) => (price ?? 0) % 1000),
+    [30, 30],
+    'the last round wrote both',
   );
 });
