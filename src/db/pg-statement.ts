@@ -83,7 +83,7 @@ interface Connection {
   submittedNamedStatements: Record<string, string | undefined>;
   stream: { cork?: () => void; uncork?: () => void };
   parse(query: { text: string; name: string }): void;
-  bind(config: { statement: string; values: readonly unknown[]; valueMapper: (value: unknown) => unknown }): void;
+  bind(config: { statement: string; values: readonly unknown[]; valueMapper?: (value: unknown) => unknown }): void;
   describe(message: { type: 'P'; name: string }): void;
   execute(config: { portal: string }): void;
   sync(): void;
@@ -134,7 +134,7 @@ export class NamedStatement<R> implements pg.Submittable {
         return null;
       }
       for (const [i, values] of mapped.entries()) {
-        con.bind({ statement: this.name, values, valueMapper: identity });
+        con.bind({ statement: this.name, values });
         // The runs share the statement's row shape: the server describes it once.
         if (i === 0) con.describe({ type: 'P', name: '' });
         con.execute({ portal: '' });
@@ -204,5 +204,3 @@ export class NamedStatement<R> implements pg.Submittable {
     callback?.(error, results);
   }
 }
-
-const identity = (value: unknown) => value;

@@ -34,10 +34,12 @@ interface InsertPlan {
   head: string;
   width: number;
   tail: string;
+  /** The batch texts written so far, by number of rows. */
+  texts: string[];
 }
 
-/** How a batch of one statement text is sent. */
-type Plan = { insert: InsertPlan } | { read: true } | { idParameter: number } | { alone: true };
+/** How a batch of one statement text is sent: one insert, runs in one round trip (writes in id order), or alone. */
+type Plan = { insert: InsertPlan } | { pipelined: true; idParameter?: number } | { alone: true };
 
 const READ = /^select /;
 /** An update or delete of the row whose id is a parameter. */
@@ -46,9 +48,9 @@ const WRITE_BY_ID = /^(?:update|delete from) "[^"]+" (?:set .+ )?where "id" = \$
 function planOf(sqlText: string): Plan {
   const insert = insertPlanOf(sqlText);
   if (insert) return { insert };
-  if (READ.test(sqlText)) return { read: true };
+  if (READ.test(sqlText)) return { pipelined: true };
   const byId = WRITE_BY_ID.exec(sqlText);
-  return byId ? { idParameter: Number(byId[1]) - 1 } : { alone: true };
+  return byId ? { pipelined: true, idParameter: Number(byId[1]) - 1 } : { alone: true };
 }
 
 /** The batch in the order of the ids it writes; runs on one id keep their order. */
@@ -69,42 +71,37 @@ function insertPlanOf(sqlText: string): InsertPlan | false {
   const [, head, row, tail] = match as unknown as [string, string, string, string];
   const params = row.split(', ');
   if (!params.every((param, i) => param === `$${i + 1}`)) return false;
-  return { head, width: params.length, tail };
+  return { head, width: params.length, tail, texts: [] };
 }
 
-/** The text of `rows` rows of a plan: `head ($1, $2), ($3, $4) tail`. */
-function insertText({ head, width, tail }: InsertPlan, rows: number): string {
-  const tuples = Array.from(
+/** The text of `rows` rows of a plan: `head ($1, $2), ($3, $4) tail`, written once per number of rows. */
+function insertText(plan: InsertPlan, rows: number): string {
+  const { head, width, tail, texts } = plan;
+  texts[rows] ??= `${head}${Array.from(
     { length: rows },
     (_, row) => `(${Array.from({ length: width }, (_, col) => `$${row * width + col + 1}`).join(', ')})`,
-  );
-  return `${head}${tuples.join(', ')}${tail}`;
+  ).join(', ')}${tail}`;
+  return texts[rows];
 }
 
 /** `run` for one statement, with the statements of a turn that share a text batched. */
 export function batchingByTurn(runMany: RunMany, maxBatch = MAX_BATCH): Run {
   const plans = new LRUCache<string, Plan>({ max: 1024 });
-  const insertTexts = new LRUCache<string, string>({ max: 1024 });
   const queued = new Map<string, Pending[]>();
 
-  const runAlone = (item: Pending) =>
-    runMany(item.query.sql, [item.query.parameters]).then(([result]) => item.resolve(result as never), item.reject);
+  const runOne = <R>(query: CompiledQuery) =>
+    runMany<R>(query.sql, [query.parameters]).then(([result]) => result as QueryResult<R>);
+  const runAlone = (item: Pending) => runOne(item.query).then(item.resolve, item.reject);
 
   const insertAll = (plan: InsertPlan, batch: Pending[]): Promise<Array<QueryResult<unknown>>> => {
-    const key = `${batch.length}\u0000${batch[0]?.query.sql}`;
-    let sqlText = insertTexts.get(key);
-    if (sqlText === undefined) {
-      sqlText = insertText(plan, batch.length);
-      insertTexts.set(key, sqlText);
-    }
     const returning = plan.tail !== '';
-    return runMany(sqlText, [batch.flatMap((item) => item.query.parameters)]).then(([result]) =>
+    return runMany(insertText(plan, batch.length), [batch.flatMap((item) => item.query.parameters)]).then(([result]) =>
       batch.map((_, i) => ({ rows: returning ? [result?.rows[i]] : [], numAffectedRows: BigInt(1) })),
     );
   };
 
   const runBatch = (sqlText: string, plan: Plan, given: Pending[]) => {
-    const batch = 'idParameter' in plan ? inIdOrder(given, plan.idParameter) : given;
+    const batch = 'pipelined' in plan && plan.idParameter !== undefined ? inIdOrder(given, plan.idParameter) : given;
     const ran =
       'insert' in plan
         ? insertAll(plan.insert, batch)
@@ -139,7 +136,7 @@ export function batchingByTurn(runMany: RunMany, maxBatch = MAX_BATCH): Run {
       plan = planOf(query.sql);
       plans.set(query.sql, plan);
     }
-    if ('alone' in plan) return runMany<R>(query.sql, [query.parameters]).then(([result]) => result as QueryResult<R>);
+    if ('alone' in plan) return runOne<R>(query);
     const known = plan;
     return new Promise<QueryResult<R>>((resolve, reject) => {
       const pending = { query, resolve, reject } as Pending;
