@@ -22,9 +22,10 @@ let formCounter = 0;
 export async function startEdit(row) {
   if (row.querySelector('.edit-form') || row.hasAttribute('data-opening')) return;
   row.setAttribute('data-opening', '');
-  const answer = await request('GET', itemUrl(row.dataset.id))
-    .catch(() => null)
-    .finally(() => row.removeAttribute('data-opening'));
+  const answer = await request('GET', itemUrl(row.dataset.id)).catch(() => null);
+  // The row stays "opening" until the form is in it, in the same step: a list answer handled in
+  // between would see no edit under way, re-render, and the form would go into a removed row.
+  if (answer?.status !== 200) row.removeAttribute('data-opening');
   if (!answer) return say('Could not reach the server.', 'error');
   if (answer.status === 404) {
     say('That item was deleted meanwhile.', 'error');
@@ -35,6 +36,7 @@ export async function startEdit(row) {
   row.etag = answer.etag;
   const form = buildEditForm(row, answer.data);
   row.classList.add('editing');
+  row.removeAttribute('data-opening');
   row.append(form);
   form.elements.product.focus();
 }
