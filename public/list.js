@@ -25,6 +25,7 @@ const page = { offset: 0, count: 0, reloadPutOff: false };
 const shownWaiters = [];
 /** The settings the rows are formatted with must have arrived before the first rows show. */
 let settingsReady = Promise.resolve();
+/** The latest load of a page: its AbortController and the promise it settles with. */
 let loading;
 
 /** Wires search, sort and page buttons and shows the first page once `ready` has settled. */
@@ -76,13 +77,21 @@ function listQuery() {
 }
 
 /**
- * Loads and shows one page; a newer load cancels an older one. Resolves when it is shown, to false
- * when it was not (`keepEdits` and a row open for editing).
+ * Loads and shows one page; a newer load cancels an older one, and the older one then settles with
+ * the newer: a caller that moves focus after its reload (a delete) must find the rows of the page
+ * the user sees, not of a reload that never showed. Resolves when the rows are shown, to false when
+ * they were not (`keepEdits` and a row open for editing).
  */
-async function showPage(offset, { keepEdits = false } = {}) {
-  loading?.abort();
-  const controller = new AbortController();
-  loading = controller;
+function showPage(offset, options) {
+  loading?.controller.abort();
+  const load = { controller: new AbortController() };
+  loading = load;
+  load.settled = loadPage(load, offset, options);
+  return load.settled;
+}
+
+async function loadPage(load, offset, { keepEdits = false } = {}) {
+  const { controller } = load;
   const query = listQuery();
   rawData.href = `${ITEMS_URL}?${new URLSearchParams([['format', 'json'], ...query])}`;
   query.set('limit', String(PAGE_SIZE));
@@ -93,7 +102,7 @@ async function showPage(offset, { keepEdits = false } = {}) {
       withRetries(() => request('GET', `${ITEMS_URL}?${query}`, { signal: controller.signal })),
       settingsReady,
     ]);
-    if (loading !== controller) return;
+    if (loading !== load) return await loading.settled;
     if (keepEdits && editing()) {
       page.reloadPutOff = true;
       return false;
@@ -114,9 +123,10 @@ async function showPage(offset, { keepEdits = false } = {}) {
     for (const resolve of shownWaiters.splice(0)) resolve();
     return true;
   } catch (error) {
-    if (error.name !== 'AbortError') say('Could not reach the server.', 'error');
+    if (loading !== load) return await loading.settled;
+    say('Could not reach the server.', 'error');
   } finally {
-    if (loading === controller) list.removeAttribute('aria-busy');
+    if (loading === load) list.removeAttribute('aria-busy');
   }
 }
 

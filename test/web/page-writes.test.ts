@@ -296,6 +296,37 @@ describe('the page writes once, clears stale errors, keeps focus', { skip: skipW
     assert.deepEqual(problems, []);
   });
 
+  test("a delete whose reload is overtaken by the live feed's reload still focuses the row in its place (sqlite)", {
+    timeout: 60_000,
+  }, async (t) => {
+    // 51 items: the last row of page 1 is deleted, and the first of page 2 moves up into its place.
+    const server = await startOn(t, 'sqlite', {}, (store) =>
+      seedItems(
+        store,
+        51,
+        (i) => `Item ${String(i + 1).padStart(2, '0')}`,
+        (i) => i,
+      ),
+    );
+    const { page, problems } = await openPage(t, browser(), server);
+    page.on('dialog', (dialog) => void dialog.accept());
+    await gotoList(page, server.base);
+    const names = (await rowTexts(page)).map((text) => text.split(' | ')[0] as string);
+    const secondPage = await fetch(`${server.base}/api/items/?ordering=-id&limit=1&offset=50`);
+    const movingUp = ((await secondPage.json()) as { results: Array<{ product: string }> }).results[0]?.product;
+
+    // The delete's own reload is held until the live feed's reload (200 ms after the event) cancels it.
+    const reloads = await holdRequests(page, isItemsCollection, 'GET');
+    await page.getByRole('button', { name: `Delete ${names[49]}`, exact: true }).focus();
+    await page.keyboard.press('Enter');
+    await eventually(async () => assert.equal(reloads.requests.length, 2, 'the delete and the live feed reload'));
+    reloads.release();
+    await eventually(async () => assert.equal(await focused(page), `button: Delete ${movingUp}`));
+    assert.equal((await rowTexts(page)).length, 50);
+    await reloads.stop();
+    assert.deepEqual(problems, []);
+  });
+
   test('one label per field in both forms, the API limits on the inputs, a named raw-data link (sqlite)', {
     timeout: 60_000,
   }, async (t) => {
