@@ -122,7 +122,7 @@ async function loadPage(load, offset, { keepEdits = false } = {}) {
     renderPage(results);
     for (const resolve of shownWaiters.splice(0)) resolve();
     return true;
-  } catch (error) {
+  } catch {
     if (loading !== load) return await loading.settled;
     say('Could not reach the server.', 'error');
   } finally {
