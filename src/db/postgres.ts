@@ -1,18 +1,12 @@
 import { createHash } from 'node:crypto';
-import {
-  CompiledQuery,
-  Kysely,
-  PostgresDialect,
-  type PostgresPool,
-  type PostgresPoolClient,
-  type QueryResult,
-} from 'kysely';
+import { Kysely, PostgresDialect, type PostgresPool, type PostgresPoolClient, type QueryResult } from 'kysely';
 import { LRUCache } from 'lru-cache';
 import type pg from 'pg';
 import type { DatabaseConfig } from '../config.js';
 import { coalesced } from './coalesced.js';
 import type { Database } from './database.js';
 import { deadlines } from './deadlines.js';
+import { snapshotReader } from './pg-snapshot.js';
 import { NamedStatement, RowShapes, type StatementResult } from './pg-statement.js';
 import { readCache } from './read-cache.js';
 import { batchingByTurn } from './turn-batches.js';
@@ -29,6 +23,10 @@ export async function openPostgres(config: PostgresConfig): Promise<Database> {
   const { default: pgModule } = await import('pg');
   const typeParsers = bigintAsNumber(pgModule);
   const pool = postgresPool(pgModule, config, typeParsers);
+  const snapshot = snapshotReader(
+    () => new pgModule.Client(connectionOptions(config, typeParsers)),
+    config.statementTimeoutMs > 0 ? deadlines(config.statementTimeoutMs + 1000) : undefined,
+  );
   const signal = writeSignal(pgModule, config, pool);
   const guarded = withQueryDeadline(
     new RowShapes(typeParsers, STATEMENTS_KEPT),
@@ -38,7 +36,10 @@ export async function openPostgres(config: PostgresConfig): Promise<Database> {
   );
   const db = new Kysely<unknown>({ dialect: new PostgresDialect({ pool: guarded }) });
   const run = batchingByTurn((sqlText, runs) => runsOf(guarded, sqlText, runs));
-  const changeToken = coalesced(() => snapshotToken(guarded));
+  // The change token: the current snapshot (xmin:xmax:in-progress ids). It is the same text only
+  // while no transaction has started writing or ended since, so an answer cached under it is exactly
+  // what a read now would give, on any replica. Read before the rows it covers.
+  const changeToken = coalesced(snapshot.read);
   return {
     db,
     kind: 'postgres',
@@ -48,6 +49,7 @@ export async function openPostgres(config: PostgresConfig): Promise<Database> {
     onWrites: signal.subscribe,
     poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     close: async () => {
+      await snapshot.close();
       await db.destroy();
       // Kysely ends the pool only if it ever used it; most queries here bypass it (run, read).
       if (!pool.ending) await guarded.end();
@@ -61,18 +63,23 @@ function postgresPool(
   getTypeParser: ReturnType<typeof bigintAsNumber>,
 ): pg.Pool {
   const pool = new pgModule.Pool({
-    connectionString: config.url,
+    ...connectionOptions(config, getTypeParser),
     max: config.poolSize,
-    connectionTimeoutMillis: config.connectTimeoutMs,
-    statement_timeout: config.statementTimeoutMs || undefined,
     idleTimeoutMillis: 30_000,
-    keepAlive: true,
-    types: { getTypeParser },
   });
   // An idle client losing its connection must not crash the process; the next query reconnects.
   pool.on('error', () => {});
   return pool;
 }
+
+/** How every connection is made: the pool's, and the change token's own (pg-snapshot.ts). */
+const connectionOptions = (config: PostgresConfig, getTypeParser: ReturnType<typeof bigintAsNumber>) => ({
+  connectionString: config.url,
+  connectionTimeoutMillis: config.connectTimeoutMs,
+  statement_timeout: config.statementTimeoutMs || undefined,
+  keepAlive: true,
+  types: { getTypeParser },
+});
 
 /** A pooled client as Kysely uses it, and the lean way the driver runs one named statement. */
 interface GuardedClient extends PostgresPoolClient {
@@ -141,16 +148,11 @@ const isWrite = (query: unknown) =>
 const WRITE = /^\s*(insert|update|delete|commit)\b/i;
 
 /**
- * One query on a pooled connection, as a named (prepared) statement: PostgreSQL parses and plans
- * it once per connection, and each run sends only its parameters. The name is a digest of the SQL
- * text, so one text is one statement, on every connection and replica.
+ * Runs of one statement, each with its values, in one round trip on one pooled connection, as a
+ * named (prepared) statement: PostgreSQL parses and plans it once per connection, and each run
+ * sends only its parameters. The name is a digest of the SQL text, so one text is one statement,
+ * on every connection and replica.
  */
-async function queryOnce<R>(pool: GuardedPool, query: CompiledQuery): Promise<QueryResult<R>> {
-  const [result] = await runsOf<R>(pool, query.sql, [query.parameters]);
-  return result as QueryResult<R>;
-}
-
-/** Runs of one statement, each with its values, in one round trip on one pooled connection. */
 async function runsOf<R>(
   pool: GuardedPool,
   sqlText: string,
@@ -179,17 +181,6 @@ function statementName(sqlText: string): string {
   }
   return name;
 }
-
-/**
- * The change token on PostgreSQL: the current snapshot (xmin:xmax:in-progress ids). It is the
- * same text only while no transaction has started writing or ended since, so an answer cached
- * under it is exactly what a read now would give, on any replica. Read before the rows it covers.
- */
-async function snapshotToken(pool: GuardedPool): Promise<string> {
-  const { rows } = await queryOnce<{ token: string }>(pool, SNAPSHOT_QUERY);
-  return (rows[0] as { token: string }).token;
-}
-const SNAPSHOT_QUERY = CompiledQuery.raw('select pg_current_snapshot()::text as token');
 
 const INT8_OID = 20;
 const bigintAsNumber = (pgModule: typeof pg) => (oid: number, format?: 'text' | 'binary') => {
