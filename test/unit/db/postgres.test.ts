@@ -45,7 +45,9 @@ test('close ends every connection, also when only run() and read() were used (po
   await waitFor(async () => (await connections()) === 0, 5_000, 'no connection left');
 });
 
-test('the change token is read on a connection of its own, connected again once lost (postgres)', { skip }, async (t) => {
+test('the change token is read on a connection of its own, connected again once lost (postgres)', {
+  skip,
+}, async (t) => {
   const { database, admin, tokenBackends } = await watched(t);
   t.after(() => database.close());
   await database.run(CompiledQuery.raw('create table notes (note text)'));

@@ -1,0 +1,45 @@
+import { LRUCache } from 'lru-cache';
+
+/** A rendered answer (a list, an item): the JSON text as UTF-8 bytes, encoded once, and its ETag. */
+export interface RenderedAnswer {
+  body: Buffer;
+  etag: string;
+}
+
+export interface AnswerCacheLimits {
+  maxEntries: number;
+  /** An answer larger than this is not kept. */
+  maxEntryBytes: number;
+  maxTotalBytes: number;
+}
+
+/** Lists: a few, possibly large (a list of 10,000 is about 400 KB). */
+export const LIST_LIMITS: AnswerCacheLimits = {
+  maxEntries: 2048,
+  maxEntryBytes: 4 * 1024 * 1024,
+  maxTotalBytes: 32 * 1024 * 1024,
+};
+
+/**
+ * Rendered answers, each valid for one state of the database (the store's change token: any
+ * write, from this process or another, gives a new token). Reading an unchanged answer then costs
+ * a map look-up instead of a query and a serialization. Keyed by what the client asked for, so
+ * bounded in entries and bytes, least recently used out first.
+ */
+export function createAnswerCache({ maxEntries, maxEntryBytes, maxTotalBytes }: AnswerCacheLimits = LIST_LIMITS) {
+  const entries = new LRUCache<string, { token: string; answer: RenderedAnswer }>({
+    max: maxEntries,
+    maxSize: maxTotalBytes,
+    maxEntrySize: maxEntryBytes,
+    sizeCalculation: (entry) => Math.max(1, entry.answer.body.length),
+  });
+  return {
+    get(key: string, token: string): RenderedAnswer | undefined {
+      const entry = entries.get(key);
+      return entry?.token === token ? entry.answer : undefined;
+    },
+    set(key: string, token: string, answer: RenderedAnswer): void {
+      entries.set(key, { token, answer });
+    },
+  };
+}
