@@ -1,11 +1,12 @@
 import { Readable } from 'node:stream';
 import { setImmediate } from 'node:timers/promises';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { tokenForCaching } from '../db/churn.js';
 import { negotiate } from '../http/negotiation.js';
+import { createAnswerCache, type RenderedAnswer } from './answer-cache.js';
 import { type ItemsContext, originOf, queryOf } from './context.js';
 import { itemsCsv } from './csv.js';
 import { bodyEtag, isNotModified } from './etag.js';
-import { createListCache, type RenderedList } from './list-cache.js';
 import { paginationOf, windowOf } from './pagination.js';
 import { filterOf, orderOf } from './query.js';
 import type { ItemFilter, ItemOrder } from './repository/filters.js';
@@ -15,7 +16,8 @@ import type { ItemRecord } from './repository/tables.js';
 // GET /api/items/: the bare array (contract), or a page with ?limit= or ?page_size= (pagination.ts);
 // CSV (csv.ts) with Accept: text/csv or ?format=csv, always the whole list, streamed.
 // The bare list is cached per state of the database (its change token: any write, by any process,
-// gives a new one), so reading an unchanged list costs a look-up, not a query and a render.
+// gives a new one), so reading an unchanged list costs a look-up, not a query and a render; not
+// while the data changes faster than lists are read again (db/churn.ts).
 
 /** A list longer than this is streamed out, a smaller chunk at a time (bounded memory). */
 const LIST_CHUNK = 20_000;
@@ -26,10 +28,11 @@ export const LIST_RENDERERS = ['csv'] as const;
 
 export function createListHandler(items: ItemsContext) {
   const { store, render } = items;
-  const cache = createListCache();
+  const cache = createAnswerCache();
+  const tokenNow = tokenForCaching(() => store.database.changeToken());
 
   /** The whole list, rendered; a stream when it is longer than one chunk (never whole in memory). */
-  const readAll = async (filter: ItemFilter, order: ItemOrder): Promise<RenderedList | Readable> => {
+  const readAll = async (filter: ItemFilter, order: ItemOrder): Promise<RenderedAnswer | Readable> => {
     const chunks = listItemsInChunks(store, filter, order, LIST_CHUNK, STREAM_CHUNK);
     const first = await chunks.next();
     const rows = first.done ? [] : first.value;
@@ -37,7 +40,7 @@ export function createListHandler(items: ItemsContext) {
     return rendered(render.list(rows));
   };
 
-  const send = (request: FastifyRequest, reply: FastifyReply, list: RenderedList) => {
+  const send = (request: FastifyRequest, reply: FastifyReply, list: RenderedAnswer) => {
     reply.header('etag', list.etag);
     if (isNotModified(request.headers['if-none-match'], list.etag)) return reply.code(304).send();
     return reply.type('application/json').send(list.body);
@@ -66,7 +69,7 @@ export function createListHandler(items: ItemsContext) {
       );
     }
     const key = JSON.stringify([filter, order]);
-    const token = await store.database.changeToken();
+    const token = await tokenNow();
     const cached = token === undefined ? undefined : cache.get(key, token);
     if (cached) return send(request, reply, cached);
     const list = await readAll(filter, order);
@@ -76,7 +79,7 @@ export function createListHandler(items: ItemsContext) {
   };
 }
 
-const rendered = (json: string): RenderedList => {
+const rendered = (json: string): RenderedAnswer => {
   const body = Buffer.from(json);
   return { body, etag: bodyEtag(body) };
 };

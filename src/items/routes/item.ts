@@ -1,14 +1,17 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
+import { tokenForCaching } from '../../db/churn.js';
 import { parseBody } from '../../http/body.js';
 import { ApiError } from '../../http/errors.js';
 import { routeOn } from '../../http/resources.js';
+import { createAnswerCache, type RenderedAnswer } from '../answer-cache.js';
 import { type ItemsContext, queryOf } from '../context.js';
 import { docs } from '../docs.js';
 import { noItem, preconditionFailed } from '../errors.js';
 import { expectedVersion, isNotModified, itemEtag, READ_TO_DECIDE, versionNamed } from '../etag.js';
 import { parseItemId } from '../item-id.js';
 import { filterOf } from '../query.js';
+import type { ItemFilter } from '../repository/filters.js';
 import { deleteItem, getItem, STALE, updateItem } from '../repository/items.js';
 import type { ItemRecord } from '../repository/tables.js';
 import { ITEM_DETAIL } from '../urls.js';
@@ -19,8 +22,13 @@ import { validateFields } from '../validation.js';
 // read only when the write finds nothing to write or the body is invalid, to answer in the
 // contract's order (§5.1): no such item (404), then a stale If-Match (412), then the body (415/400).
 
+/** Item answers: many, each small. */
+const DETAIL_LIMITS = { maxEntries: 16_384, maxEntryBytes: 64 * 1024, maxTotalBytes: 8 * 1024 * 1024 };
+
 export function itemRoutes(app: FastifyInstance, items: ItemsContext): void {
-  const { store, schemas } = items;
+  const { store, schemas, render } = items;
+  const details = createAnswerCache(DETAIL_LIMITS);
+  const tokenNow = tokenForCaching(() => store.database.changeToken());
 
   const findItem = async (request: FastifyRequest): Promise<ItemRecord> => {
     const id = parseItemId((request.params as { id: string }).id);
@@ -29,14 +37,44 @@ export function itemRoutes(app: FastifyInstance, items: ItemsContext): void {
     return item;
   };
 
+  /** The item, or 404. */
+  const readItem = async (id: number, filter: ItemFilter): Promise<ItemRecord> => {
+    const item = await getItem(store, id, filter, store.database);
+    if (!item) throw noItem();
+    return item;
+  };
+
+  /**
+   * The item rendered, kept per state of the database as lists are (list.ts): an unchanged item
+   * is read again as a look-up. The token is read before the row, so no answer is older than it.
+   */
+  const renderedItem = async (id: number, filter: ItemFilter, token: string): Promise<RenderedAnswer> => {
+    const key = `${id}\u0000${JSON.stringify(filter)}`;
+    const cached = details.get(key, token);
+    if (cached) return cached;
+    const item = await readItem(id, filter);
+    const answer = { body: Buffer.from(render.item(item)), etag: itemEtag(item) };
+    details.set(key, token, answer);
+    return answer;
+  };
+
   routeOn(app, ITEM_DETAIL, 'GET', {
     schema: { ...docs.retrieve, response: { 200: schemas.Item } },
     handler: async (request, reply) => {
-      const item = await findItem(request);
-      const etag = itemEtag(item);
-      reply.header('etag', etag);
-      if (isNotModified(request.headers['if-none-match'], etag)) return reply.code(304).send();
-      return item;
+      const id = parseItemId((request.params as { id: string }).id);
+      const filter = filterOf(queryOf(request));
+      const notModified = (etag: string) => {
+        reply.header('etag', etag);
+        return isNotModified(request.headers['if-none-match'], etag);
+      };
+      const token = await tokenNow();
+      if (token === undefined) {
+        // While the data churns, nothing is kept: the item is read and sent as it is.
+        const item = await readItem(id, filter);
+        return notModified(itemEtag(item)) ? reply.code(304).send() : item;
+      }
+      const { body, etag } = await renderedItem(id, filter, token);
+      return notModified(etag) ? reply.code(304).send() : reply.type('application/json').send(body);
     },
   });
 
