@@ -1,8 +1,11 @@
 import { LRUCache } from 'lru-cache';
 
-/** A rendered answer (a list, an item): the JSON text as UTF-8 bytes, encoded once, and its ETag. */
+/**
+ * A rendered answer and its ETag. A list's JSON is kept as UTF-8 bytes, encoded once; an item's
+ * as a string, which Node sends in one piece with the headers (cheaper for a small body).
+ */
 export interface RenderedAnswer {
-  body: Buffer;
+  body: Buffer | string;
   etag: string;
 }
 

@@ -53,7 +53,7 @@ export function itemRoutes(app: FastifyInstance, items: ItemsContext): void {
     const cached = details.get(key, token);
     if (cached) return cached;
     const item = await readItem(id, filter);
-    const answer = { body: Buffer.from(render.item(item)), etag: itemEtag(item) };
+    const answer = { body: render.item(item), etag: itemEtag(item) };
     details.set(key, token, answer);
     return answer;
   };
