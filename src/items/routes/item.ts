@@ -30,19 +30,14 @@ export function itemRoutes(app: FastifyInstance, items: ItemsContext): void {
   const details = createAnswerCache(DETAIL_LIMITS);
   const tokenNow = tokenForCaching(() => store.database.changeToken());
 
-  const findItem = async (request: FastifyRequest): Promise<ItemRecord> => {
-    const id = parseItemId((request.params as { id: string }).id);
-    const item = await getItem(store, id, filterOf(queryOf(request)));
-    if (!item) throw noItem();
-    return item;
-  };
-
-  /** The item, or 404. */
+  /** The item as the database holds it now, or 404. */
   const readItem = async (id: number, filter: ItemFilter): Promise<ItemRecord> => {
     const item = await getItem(store, id, filter, store.database);
     if (!item) throw noItem();
     return item;
   };
+  const itemIdOf = (request: FastifyRequest) => parseItemId((request.params as { id: string }).id);
+  const findItem = async (request: FastifyRequest) => readItem(itemIdOf(request), filterOf(queryOf(request)));
 
   /**
    * The item rendered, kept per state of the database as lists are (list.ts): an unchanged item
@@ -61,7 +56,7 @@ export function itemRoutes(app: FastifyInstance, items: ItemsContext): void {
   routeOn(app, ITEM_DETAIL, 'GET', {
     schema: { ...docs.retrieve, response: { 200: schemas.Item } },
     handler: async (request, reply) => {
-      const id = parseItemId((request.params as { id: string }).id);
+      const id = itemIdOf(request);
       const filter = filterOf(queryOf(request));
       const notModified = (etag: string) => {
         reply.header('etag', etag);
@@ -85,7 +80,7 @@ export function itemRoutes(app: FastifyInstance, items: ItemsContext): void {
    * cannot be answered without it.
    */
   const writeConditions = async (request: FastifyRequest) => {
-    const id = parseItemId((request.params as { id: string }).id);
+    const id = itemIdOf(request);
     const filter = filterOf(queryOf(request));
     const ifMatch = request.headers['if-match'];
     const named = versionNamed(ifMatch, id);
