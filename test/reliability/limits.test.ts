@@ -141,12 +141,17 @@ for (const backend of backends) {
 function trickle(port: number, first: string, trickle: string): Promise<{ answer: string; ms: number }> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const socket = connect(port, '127.0.0.1', () => socket.write(first));
     let answer = '';
     let sent = 0;
-    const timer = setInterval(() => {
-      if (sent < trickle.length && socket.writable) socket.write(trickle[sent++] as string);
-    }, 100);
+    let timer: NodeJS.Timeout | undefined;
+    // The trickle starts once `first` is written: started before the connection, on a busy machine
+    // its first byte could go out ahead of `first` (a loaded run saw "XGET" answered with 405).
+    const socket = connect(port, '127.0.0.1', () => {
+      socket.write(first);
+      timer = setInterval(() => {
+        if (sent < trickle.length && socket.writable) socket.write(trickle[sent++] as string);
+      }, 100);
+    });
     socket.on('data', (chunk) => {
       answer += chunk;
     });
