@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { describe, type TestContext, test } from 'node:test';
 import type { Page, Request, Route } from 'playwright-core';
 import { backends } from '../helpers/backends.js';
 import {
@@ -33,11 +33,36 @@ const fillAdd = async (page: Page, product: string, price: string) => {
   await page.getByLabel('Price', { exact: true }).fill(price);
 };
 
+/** The product the API lists first on page 2 (newest first): the one that moves up when page 1 loses a row. */
+const firstOfPageTwo = async (base: string) => {
+  const answer = await fetch(`${base}/api/items/?ordering=-id&limit=1&offset=50`);
+  return ((await answer.json()) as { results: Array<{ product: string }> }).results[0]?.product;
+};
+
 const productsNamed = async (api: ReturnType<typeof apiOf>, product: string) =>
   (await api.items()).filter((item) => item.product === product);
 
 describe('the page writes once, clears stale errors, keeps focus', { skip: skipWithoutChromium }, () => {
   const browser = sharedBrowser();
+
+  /**
+   * The list page on a server holding `count` items, Item 01, Item 02 … (two digits each, so a
+   * search for one finds only it), with every delete confirmed.
+   */
+  const listOfNumberedItems = async (t: TestContext, count: number) => {
+    const server = await startOn(t, 'sqlite', {}, (store) =>
+      seedItems(
+        store,
+        count,
+        (i) => `Item ${String(i + 1).padStart(2, '0')}`,
+        (i) => i,
+      ),
+    );
+    const opened = await openPage(t, browser(), server);
+    opened.page.on('dialog', (dialog) => void dialog.accept());
+    await gotoList(opened.page, server.base);
+    return { server, ...opened };
+  };
 
   for (const backend of backends) {
     test(`double-click on Add, Enter twice and a lost answer each create one item; Edit and Save too (${backend})`, {
@@ -247,19 +272,9 @@ describe('the page writes once, clears stale errors, keeps focus', { skip: skipW
   test('after a delete, focus moves to the next row, else the last, else the list heading (sqlite)', {
     timeout: 90_000,
   }, async (t) => {
-    // 52 items: 50 on page 1, 2 on page 2 (two digits each, so searching one finds only it).
-    const server = await startOn(t, 'sqlite', {}, (store) =>
-      seedItems(
-        store,
-        52,
-        (i) => `Item ${String(i + 1).padStart(2, '0')}`,
-        (i) => i,
-      ),
-    );
+    // 52 items: 50 on page 1, 2 on page 2.
+    const { server, page, problems } = await listOfNumberedItems(t, 52);
     const api = apiOf(server.base);
-    const { page, problems } = await openPage(t, browser(), server);
-    page.on('dialog', (dialog) => void dialog.accept());
-    await gotoList(page, server.base);
     // Created in parallel: read the order the page shows instead of assuming it.
     const shown = async () => (await rowTexts(page)).map((text) => text.split(' | ')[0]);
     const deleteByKeyboard = async (product: string) => {
@@ -276,11 +291,10 @@ describe('the page writes once, clears stale errors, keeps focus', { skip: skipW
 
     // The last row of a full page: the first item of the next page moves up and gets focus.
     names = await shown();
-    const nextPage = await fetch(`${server.base}/api/items/?ordering=-id&limit=1&offset=50`);
-    const firstOfNextPage = ((await nextPage.json()) as { results: Array<{ product: string }> }).results[0];
+    const firstOfNextPage = await firstOfPageTwo(server.base);
     await deleteByKeyboard(names[49] as string);
-    await eventually(async () => assert.equal(await focused(page), `button: Delete ${firstOfNextPage?.product}`));
-    assert.equal((await shown())[49], firstOfNextPage?.product);
+    await eventually(async () => assert.equal(await focused(page), `button: Delete ${firstOfNextPage}`));
+    assert.equal((await shown())[49], firstOfNextPage);
 
     // The last row of all: focus goes to the row before it; when none is left, to the heading.
     const lastPage = await shown();
@@ -300,20 +314,9 @@ describe('the page writes once, clears stale errors, keeps focus', { skip: skipW
     timeout: 60_000,
   }, async (t) => {
     // 51 items: the last row of page 1 is deleted, and the first of page 2 moves up into its place.
-    const server = await startOn(t, 'sqlite', {}, (store) =>
-      seedItems(
-        store,
-        51,
-        (i) => `Item ${String(i + 1).padStart(2, '0')}`,
-        (i) => i,
-      ),
-    );
-    const { page, problems } = await openPage(t, browser(), server);
-    page.on('dialog', (dialog) => void dialog.accept());
-    await gotoList(page, server.base);
+    const { server, page, problems } = await listOfNumberedItems(t, 51);
     const names = (await rowTexts(page)).map((text) => text.split(' | ')[0] as string);
-    const secondPage = await fetch(`${server.base}/api/items/?ordering=-id&limit=1&offset=50`);
-    const movingUp = ((await secondPage.json()) as { results: Array<{ product: string }> }).results[0]?.product;
+    const movingUp = await firstOfPageTwo(server.base);
 
     // The delete's own reload is held until the live feed's reload (200 ms after the event) cancels it.
     const reloads = await holdRequests(page, isItemsCollection, 'GET');
