@@ -5,7 +5,7 @@ import type pg from 'pg';
 import type { DatabaseConfig } from '../config.js';
 import { coalesced } from './coalesced.js';
 import type { Database } from './database.js';
-import { deadlines } from './deadlines.js';
+import { type Deadlines, deadlines } from './deadlines.js';
 import { snapshotReader } from './pg-snapshot.js';
 import { NamedStatement, RowShapes, type StatementResult } from './pg-statement.js';
 import { readCache } from './read-cache.js';
@@ -23,17 +23,11 @@ export async function openPostgres(config: PostgresConfig): Promise<Database> {
   const { default: pgModule } = await import('pg');
   const typeParsers = bigintAsNumber(pgModule);
   const pool = postgresPool(pgModule, config, typeParsers);
-  const snapshot = snapshotReader(
-    () => new pgModule.Client(connectionOptions(config, typeParsers)),
-    config.statementTimeoutMs > 0 ? deadlines(config.statementTimeoutMs + 1000) : undefined,
-  );
+  // A client-side deadline on every query, past the server's own statement_timeout.
+  const deadline = config.statementTimeoutMs > 0 ? deadlines(config.statementTimeoutMs + 1000) : undefined;
+  const snapshot = snapshotReader(() => new pgModule.Client(connectionOptions(config, typeParsers)), deadline);
   const signal = writeSignal(pgModule, config, pool);
-  const guarded = withQueryDeadline(
-    new RowShapes(typeParsers, STATEMENTS_KEPT),
-    pool,
-    config.statementTimeoutMs,
-    signal.wrote,
-  );
+  const guarded = withQueryDeadline(new RowShapes(typeParsers, STATEMENTS_KEPT), pool, deadline, signal.wrote);
   const db = new Kysely<unknown>({ dialect: new PostgresDialect({ pool: guarded }) });
   const run = batchingByTurn((sqlText, runs) => runsOf(guarded, sqlText, runs));
   // The change token: the current snapshot (xmin:xmax:in-progress ids). It is the same text only
@@ -99,10 +93,9 @@ interface GuardedPool extends PostgresPool {
 function withQueryDeadline(
   shapes: RowShapes,
   pool: pg.Pool,
-  statementTimeoutMs: number,
+  deadline: Deadlines | undefined,
   onWrite: () => void,
 ): GuardedPool {
-  const deadline = statementTimeoutMs > 0 ? deadlines(statementTimeoutMs + 1000) : undefined;
   return {
     end: () => {
       deadline?.stop();
