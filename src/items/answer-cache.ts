@@ -11,7 +11,7 @@ export interface RenderedAnswer {
 
 export interface AnswerCacheLimits {
   maxEntries: number;
-  /** An answer larger than this is not kept. */
+  /** An answer larger than this is not kept (a string counts its characters). */
   maxEntryBytes: number;
   maxTotalBytes: number;
 }
@@ -21,6 +21,13 @@ export const LIST_LIMITS: AnswerCacheLimits = {
   maxEntries: 2048,
   maxEntryBytes: 4 * 1024 * 1024,
   maxTotalBytes: 32 * 1024 * 1024,
+};
+
+/** Items: many, each small. */
+export const ITEM_LIMITS: AnswerCacheLimits = {
+  maxEntries: 16_384,
+  maxEntryBytes: 64 * 1024,
+  maxTotalBytes: 8 * 1024 * 1024,
 };
 
 /**

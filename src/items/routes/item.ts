@@ -4,7 +4,7 @@ import { tokenForCaching } from '../../db/churn.js';
 import { parseBody } from '../../http/body.js';
 import { ApiError } from '../../http/errors.js';
 import { routeOn } from '../../http/resources.js';
-import { createAnswerCache, type RenderedAnswer } from '../answer-cache.js';
+import { createAnswerCache, ITEM_LIMITS, type RenderedAnswer } from '../answer-cache.js';
 import { type ItemsContext, queryOf } from '../context.js';
 import { docs } from '../docs.js';
 import { noItem, preconditionFailed } from '../errors.js';
@@ -22,12 +22,9 @@ import { validateFields } from '../validation.js';
 // read only when the write finds nothing to write or the body is invalid, to answer in the
 // contract's order (§5.1): no such item (404), then a stale If-Match (412), then the body (415/400).
 
-/** Item answers: many, each small. */
-const DETAIL_LIMITS = { maxEntries: 16_384, maxEntryBytes: 64 * 1024, maxTotalBytes: 8 * 1024 * 1024 };
-
 export function itemRoutes(app: FastifyInstance, items: ItemsContext): void {
   const { store, schemas, render } = items;
-  const details = createAnswerCache(DETAIL_LIMITS);
+  const details = createAnswerCache(ITEM_LIMITS);
   const tokenNow = tokenForCaching(() => store.database.changeToken());
 
   /** The item as the database holds it now, or 404. */
