@@ -11,6 +11,7 @@ import {
 } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { build } from 'esbuild';
+import { vendorBundle, vendorImports } from './vendor.js';
 
 // `npm test` runs the tests compiled to JavaScript, not through tsx: tsx's loader hooks make every
 // process start slow, and each test file is a process, as is every server, importer and cluster
@@ -81,12 +82,17 @@ function removeStale(dir: string, wanted: Set<string>) {
 /** Compiles src/ and test/ into dist-test/ unless it holds them as they are now. */
 export async function compileForTests(): Promise<void> {
   const files = COMPILED.flatMap((dir) => typeScriptFiles(join(PROJECT, dir)));
-  const hash = hashOf(files);
+  // The vendor bundle holds the installed packages: a new lock file makes it again.
+  const hash = hashOf([...files, join(PROJECT, 'package-lock.json')]);
   if (stamped() === hash) return;
+  const packages = new Set<string>();
   const result = await build({
     entryPoints: files,
     outdir: OUT,
     outbase: PROJECT,
+    // Every import stays external (one file per module); bundling only lets vendorImports rewrite them.
+    bundle: true,
+    plugins: [vendorImports(PROJECT, OUT, packages)],
     format: 'esm',
     platform: 'node',
     target: `node${process.versions.node}`,
@@ -95,6 +101,8 @@ export async function compileForTests(): Promise<void> {
     write: false,
     logLevel: 'warning',
   });
+  rmSync(join(OUT, 'vendor'), { recursive: true, force: true });
+  await vendorBundle(PROJECT, OUT, packages);
   for (const file of result.outputFiles) writeWhole(file.path, file.contents);
   for (const entry of readdirSync(PROJECT)) {
     if (!NOT_LINKED.has(entry)) link(join(PROJECT, entry), join(OUT, entry));

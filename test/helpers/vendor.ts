@@ -1,0 +1,92 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { build, type Plugin } from 'esbuild';
+
+// The service's packages, bundled for the tests into dist-test/vendor, one file per package the
+// code imports, sharing chunks. Loaded one module at a time, the packages are about 1,400 files, and
+// resolving and reading them was most of the CPU a server or a test file spent starting (about
+// three times a bundle's). src/ and test/ stay compiled one file per module, so coverage still
+// counts on each source file exactly; only their imports of these packages point into the vendor
+// folder (vendorImports). Test-only packages and native addons are imported as they are.
+
+/** Kept as they are: a native addon, and a package the code only resolves, never imports. */
+const NOT_VENDORED = new Set(['better-sqlite3', 'swagger-ui-dist']);
+
+function packageName(specifier: string): string {
+  const parts = specifier.split('/');
+  return (specifier.startsWith('@') ? parts.slice(0, 2) : parts.slice(0, 1)).join('/');
+}
+
+function vendoredPackages(project: string): Set<string> {
+  const manifest = JSON.parse(readFileSync(join(project, 'package.json'), 'utf8')) as {
+    dependencies: Record<string, string>;
+  };
+  return new Set(Object.keys(manifest.dependencies).filter((name) => !NOT_VENDORED.has(name)));
+}
+
+const fileName = (specifier: string) => `${specifier.replace(/[@/.]/g, '_')}.js`;
+
+/**
+ * An esbuild plugin for the one-file-per-module compile (run as a bundle whose every import is
+ * external): a relative import stays as written, a service package's points to its vendor file,
+ * and `used` collects those packages' specifiers for vendorBundle.
+ */
+export function vendorImports(project: string, out: string, used: Set<string>): Plugin {
+  const vendored = vendoredPackages(project);
+  return {
+    name: 'vendor-imports',
+    setup(esbuild) {
+      esbuild.onResolve({ filter: /.*/ }, (args) => {
+        if (args.kind === 'entry-point') return undefined;
+        const bare = !args.path.startsWith('.') && !args.path.startsWith('/') && !args.path.startsWith('node:');
+        if (!bare || !vendored.has(packageName(args.path))) return { path: args.path, external: true };
+        used.add(args.path);
+        const importerOut = dirname(join(out, relative(project, args.importer)));
+        return { path: relative(importerOut, join(out, 'vendor', fileName(args.path))), external: true };
+      });
+    },
+  };
+}
+
+/**
+ * An entry module that re-exports a package by name. A CommonJS package's names are only known by
+ * running it, and a bundle cannot re-export what it cannot see: the names are read here, by
+ * importing the package as Node does.
+ */
+async function entrySource(specifier: string): Promise<string> {
+  const namespace = (await import(specifier)) as Record<string, unknown>;
+  const names = Object.keys(namespace).filter((name) => name !== 'default' && /^[A-Za-z_$][\w$]*$/.test(name));
+  return [
+    `import * as m from '${specifier}';`,
+    names.length ? `export const { ${names.join(', ')} } = m;` : '',
+    'default' in namespace ? 'export default m.default;' : '',
+  ].join('\n');
+}
+
+/** Bundles the packages in `specifiers` into out/vendor, one entry file each, chunks shared. */
+export async function vendorBundle(project: string, out: string, specifiers: Set<string>): Promise<void> {
+  const entries = join(out, 'vendor-entries');
+  mkdirSync(entries, { recursive: true });
+  const entryPoints: Record<string, string> = {};
+  for (const specifier of specifiers) {
+    const entry = join(entries, `${fileName(specifier)}.mjs`);
+    writeFileSync(entry, await entrySource(specifier));
+    entryPoints[fileName(specifier).replace(/\.js$/, '')] = entry;
+  }
+  await build({
+    entryPoints,
+    outdir: join(out, 'vendor'),
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'node',
+    target: `node${process.versions.node}`,
+    nodePaths: [join(project, 'node_modules')],
+    external: ['better-sqlite3', 'pg-native'],
+    // The packages are mostly CommonJS and call require(), which an ES module lacks.
+    banner: {
+      js: "import { createRequire as __vendorRequire } from 'node:module'; const require = __vendorRequire(import.meta.url);",
+    },
+    logLevel: 'warning',
+  });
+}
