@@ -82,8 +82,7 @@ function removeStale(dir: string, wanted: Set<string>) {
 /** Compiles src/ and test/ into dist-test/ unless it holds them as they are now. */
 export async function compileForTests(): Promise<void> {
   const files = COMPILED.flatMap((dir) => typeScriptFiles(join(PROJECT, dir)));
-  // The vendor bundle holds the installed packages: a new lock file makes it again.
-  const hash = hashOf([...files, join(PROJECT, 'package-lock.json')]);
+  const hash = hashOf(files);
   if (stamped() === hash) return;
   const packages = new Set<string>();
   const result = await build({
@@ -101,7 +100,6 @@ export async function compileForTests(): Promise<void> {
     write: false,
     logLevel: 'warning',
   });
-  rmSync(join(OUT, 'vendor'), { recursive: true, force: true });
   await vendorBundle(PROJECT, OUT, packages);
   for (const file of result.outputFiles) writeWhole(file.path, file.contents);
   for (const entry of readdirSync(PROJECT)) {

@@ -1,4 +1,5 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { build, type Plugin } from 'esbuild';
 
@@ -63,8 +64,18 @@ async function entrySource(specifier: string): Promise<string> {
   ].join('\n');
 }
 
-/** Bundles the packages in `specifiers` into out/vendor, one entry file each, chunks shared. */
+/**
+ * Bundles the packages in `specifiers` into out/vendor, one entry file each, chunks shared; kept
+ * while the lock file and the specifiers are the same (an edit of src/ or test/ rarely changes them).
+ */
 export async function vendorBundle(project: string, out: string, specifiers: Set<string>): Promise<void> {
+  const stamp = join(out, 'vendor', '.stamp');
+  const wanted = createHash('sha256')
+    .update(readFileSync(join(project, 'package-lock.json')))
+    .update([...specifiers].sort().join('\n'))
+    .digest('hex');
+  if (existsSync(stamp) && readFileSync(stamp, 'utf8') === wanted) return;
+  rmSync(join(out, 'vendor'), { recursive: true, force: true });
   const entries = join(out, 'vendor-entries');
   mkdirSync(entries, { recursive: true });
   const entryPoints: Record<string, string> = {};
@@ -89,4 +100,5 @@ export async function vendorBundle(project: string, out: string, specifiers: Set
     },
     logLevel: 'warning',
   });
+  writeFileSync(stamp, wanted);
 }
