@@ -10,6 +10,12 @@ import { compileForTests, PROJECT } from './helpers/compiled.js';
 // than leave a long file running alone. test/run-files.ts runs them in that order.
 
 const SLOW_FIRST = ['system', 'web', 'reliability', 'api', 'client', 'unit'];
+/** The kinds named as arguments (`npm run test:unit` names `unit`), else all. */
+const kinds = process.argv.length > 2 ? SLOW_FIRST.filter((kind) => process.argv.includes(kind)) : SLOW_FIRST;
+if (kinds.length === 0) {
+  console.error(`test/run.ts takes kinds of tests to run (${SLOW_FIRST.join(', ')}), or none for all`);
+  process.exit(2);
+}
 
 /** The test files under dir, the largest first: a larger file holds more tests. */
 function testFiles(dir: string): string[] {
@@ -36,7 +42,7 @@ function interleaved(groups: string[][]): string[] {
 
 await compileForTests();
 const compiledTests = join(PROJECT, 'dist-test', 'test');
-const files = interleaved(SLOW_FIRST.map((kind) => testFiles(join(compiledTests, kind))));
+const files = interleaved(kinds.map((kind) => testFiles(join(compiledTests, kind))));
 const runner = spawn(
   process.execPath,
   [join(compiledTests, 'run-files.js'), ...files.map((file) => relative(process.cwd(), file))],
