@@ -56,10 +56,13 @@ export function vendorImports(project: string, out: string, used: Set<string>): 
  */
 async function entrySource(specifier: string): Promise<string> {
   const namespace = (await import(specifier)) as Record<string, unknown>;
-  const names = Object.keys(namespace).filter((name) => name !== 'default' && /^[A-Za-z_$][\w$]*$/.test(name));
+  // Any name, a reserved word too, as a string: `const v0 = m["delete"]; export { v0 as "delete" }`.
+  // __esModule is CommonJS's interop mark, not a name the code imports.
+  const names = Object.keys(namespace).filter((name) => name !== 'default' && name !== '__esModule');
   return [
     `import * as m from '${specifier}';`,
-    names.length ? `export const { ${names.join(', ')} } = m;` : '',
+    ...names.map((name, i) => `const v${i} = m[${JSON.stringify(name)}];`),
+    `export { ${names.map((name, i) => `v${i} as ${JSON.stringify(name)}`).join(', ')} };`,
     'default' in namespace ? 'export default m.default;' : '',
   ].join('\n');
 }
