@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { build, type Plugin } from 'esbuild';
 
@@ -78,8 +78,11 @@ export async function vendorBundle(project: string, out: string, specifiers: Set
     .update([...specifiers].sort().join('\n'))
     .digest('hex');
   if (existsSync(stamp) && readFileSync(stamp, 'utf8') === wanted) return;
-  rmSync(join(out, 'vendor'), { recursive: true, force: true });
-  const entries = join(out, 'vendor-entries');
+  // Made beside the folder in use and swapped in whole: a test process of another run may be
+  // loading from it.
+  const vendor = join(out, 'vendor');
+  const building = `${vendor}.${process.pid}.tmp`;
+  const entries = `${building}-entries`;
   mkdirSync(entries, { recursive: true });
   const entryPoints: Record<string, string> = {};
   for (const specifier of specifiers) {
@@ -89,7 +92,7 @@ export async function vendorBundle(project: string, out: string, specifiers: Set
   }
   await build({
     entryPoints,
-    outdir: join(out, 'vendor'),
+    outdir: building,
     bundle: true,
     splitting: true,
     format: 'esm',
@@ -103,5 +106,9 @@ export async function vendorBundle(project: string, out: string, specifiers: Set
     },
     logLevel: 'warning',
   });
-  writeFileSync(stamp, wanted);
+  writeFileSync(join(building, '.stamp'), wanted);
+  const old = `${vendor}.${process.pid}.old`;
+  if (existsSync(vendor)) renameSync(vendor, old);
+  renameSync(building, vendor);
+  for (const path of [old, entries]) rmSync(path, { recursive: true, force: true });
 }
