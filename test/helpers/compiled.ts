@@ -16,7 +16,8 @@ import { vendorBundle, vendorImports } from './vendor.js';
 // `npm test` runs the tests compiled to JavaScript, not through tsx: tsx's loader hooks make every
 // process start slow, and each test file is a process, as is every server, importer and cluster
 // worker the tests start. esbuild compiles src/ and test/ one file per module, as tsx does, into
-// dist-test/src and dist-test/test, with source maps so that coverage counts on src/ as before.
+// dist-test/src and dist-test/test, with source maps so that coverage counts on src/ as before;
+// their imports of the service's packages point to one bundle of those (vendor.ts).
 // dist-test/ mirrors the project: its other entries (public/, node_modules/, package.json…) are
 // links to the real ones, so paths relative to a module resolve as they do from source.
 // A test run through tsx still starts its processes from dist-test/src, compiled when src/ or

@@ -4,11 +4,12 @@ import { dirname, join, relative } from 'node:path';
 import { build, type Plugin } from 'esbuild';
 
 // The service's packages, bundled for the tests into dist-test/vendor, one file per package the
-// code imports, sharing chunks. Loaded one module at a time, the packages are about 1,400 files, and
-// resolving and reading them was most of the CPU a server or a test file spent starting (about
-// three times a bundle's). src/ and test/ stay compiled one file per module, so coverage still
-// counts on each source file exactly; only their imports of these packages point into the vendor
-// folder (vendorImports). Test-only packages and native addons are imported as they are.
+// code imports, sharing chunks. Loaded one module at a time, the packages are over a thousand
+// files, and resolving and reading them was most of what a server or a test file did to start.
+// src/ and test/ stay compiled one file per module: c8 maps a bundle's coverage back to its
+// sources loosely (lines never run count as covered), a single module's exactly. Only their
+// imports of these packages point into the vendor folder (vendorImports). Test-only packages and
+// native addons are imported as they are.
 
 /** Kept as they are: a native addon, and a package the code only resolves, never imports. */
 const NOT_VENDORED = new Set(['better-sqlite3', 'swagger-ui-dist']);
