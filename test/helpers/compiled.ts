@@ -83,7 +83,8 @@ function removeStale(dir: string, wanted: Set<string>) {
 /** Compiles src/ and test/ into dist-test/ unless it holds them as they are now. */
 export async function compileForTests(): Promise<void> {
   const files = COMPILED.flatMap((dir) => typeScriptFiles(join(PROJECT, dir)));
-  const hash = hashOf(files);
+  // The lock file too: after an install, vendorBundle must look at the packages again.
+  const hash = hashOf([...files, join(PROJECT, 'package-lock.json')]);
   if (stamped() === hash) return;
   const packages = new Set<string>();
   const result = await build({
