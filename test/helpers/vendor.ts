@@ -73,7 +73,8 @@ async function entrySource(specifier: string): Promise<string> {
  * while the lock file and the specifiers are the same (an edit of src/ or test/ rarely changes them).
  */
 export async function vendorBundle(project: string, out: string, specifiers: Set<string>): Promise<void> {
-  const stamp = join(out, 'vendor', '.stamp');
+  const vendor = join(out, 'vendor');
+  const stamp = join(vendor, '.stamp');
   const wanted = createHash('sha256')
     .update(readFileSync(join(project, 'package-lock.json')))
     .update([...specifiers].sort().join('\n'))
@@ -81,7 +82,6 @@ export async function vendorBundle(project: string, out: string, specifiers: Set
   if (existsSync(stamp) && readFileSync(stamp, 'utf8') === wanted) return;
   // Made beside the folder in use and swapped in whole: a test process of another run may be
   // loading from it.
-  const vendor = join(out, 'vendor');
   const building = `${vendor}.${process.pid}.tmp`;
   const entries = `${building}-entries`;
   mkdirSync(entries, { recursive: true });
