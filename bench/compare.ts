@@ -100,6 +100,7 @@ export async function runComparison(options: BenchOptions, log: (line: string) =
       rounds: options.rounds,
       shapes: options.shapes,
       load: { duration: options.duration, warmup: options.warmup },
+      serverWarmup: options.serverWarmup,
       together: options.together,
       log,
     });
@@ -118,6 +119,7 @@ export async function runComparison(options: BenchOptions, log: (line: string) =
         rounds: options.rounds,
         duration: options.duration,
         warmup: options.warmup,
+        serverWarmup: options.serverWarmup,
         connections: options.shapes,
         together: options.together,
         pinned: { servers: SERVER_CPU, loadGenerator: LOAD_CPU, postgres: LOAD_CPU },
@@ -221,7 +223,14 @@ function renderComparison(results: {
   machine: ReturnType<typeof machineInfo>;
   a: { description: string; env: Record<string, string> };
   b: { description: string; env: Record<string, string> };
-  settings: { rounds: number; duration: number; warmup: number; connections: number[]; together: boolean };
+  settings: {
+    rounds: number;
+    duration: number;
+    warmup: number;
+    serverWarmup: number;
+    connections: number[];
+    together: boolean;
+  };
   rows: CompareRow[];
   allRoundRatios: ReturnType<typeof summarizeRatios>;
   logging: { complete: boolean; missingLines: number };
@@ -234,7 +243,7 @@ function renderComparison(results: {
     `- **A** = ${results.a.description}${describeEnv(results.a.env)}`,
     `- **B** = ${results.b.description}${describeEnv(results.b.env)}`,
     `- Both pinned to core ${SERVER_CPU} (load generator and PostgreSQL on core ${LOAD_CPU}), ${settings.together ? 'loaded at the same time (each its own autocannon)' : 'measured back to back in every round (order flipped each round)'}, ` +
-      `${settings.rounds} round(s) × ${settings.duration} s (+${settings.warmup} s warm-up) at ${settings.connections.join(' and ')} connections. ` +
+      `${settings.rounds} round(s) × ${settings.duration} s (+${settings.warmup} s warm-up; each server first ran every scenario for ${settings.serverWarmup} s) at ${settings.connections.join(' and ')} connections. ` +
       `**B/A** is the median over rounds of B's requests per server CPU-second ÷ A's in the same round; "rounds" lists every round's ratio.`,
     '',
     '| backend | scenario | conn | A req/CPU-s | B req/CPU-s | **B/A** | rounds | B/A req/s | errors A / B | log lines missing |',

@@ -9,6 +9,8 @@ const HELP = `node --import tsx bench/run.ts [options]   (npm run bench -- [opti
   --rounds N          rounds of alternation (default 3; env BENCH_ROUNDS)
   --duration S        measured seconds per run (default 3; env BENCH_DURATION)
   --warmup S          unmeasured warm-up seconds before each run (default 1)
+  --server-warmup S   unmeasured seconds of every scenario on each server once it has started, so
+                      that no run pays for compiling the server's code (default 2; 0: none)
   --connections A,B   load shapes: autocannon connections, each scenario runs at each (default 10,64)
   --scenarios a,b     only these (${SCENARIOS.map((s) => s.name).join(', ')})
   --no-postgres       skip PostgreSQL even when reachable (env BENCH_POSTGRES_URL, default postgres://postgres@127.0.0.1:5432/test)
@@ -31,6 +33,7 @@ export interface BenchOptions {
   rounds: number;
   duration: number;
   warmup: number;
+  serverWarmup: number;
   shapes: number[];
   scenarios: Scenario[];
   postgres: boolean;
@@ -53,6 +56,7 @@ export function parseOptions(argv = process.argv.slice(2)): BenchOptions {
       rounds: { type: 'string' },
       duration: { type: 'string' },
       warmup: { type: 'string' },
+      'server-warmup': { type: 'string' },
       connections: { type: 'string' },
       scenarios: { type: 'string' },
       'no-postgres': { type: 'boolean', default: false },
@@ -84,6 +88,7 @@ export function parseOptions(argv = process.argv.slice(2)): BenchOptions {
     rounds: positive('--rounds', args.rounds ?? process.env.BENCH_ROUNDS, quick ? (compare ? 2 : 1) : 3),
     duration: positive('--duration', args.duration ?? process.env.BENCH_DURATION, quick ? 2 : 3),
     warmup: positive('--warmup', args.warmup, 1, true),
+    serverWarmup: positive('--server-warmup', args['server-warmup'], quick ? 0 : 2, true),
     shapes,
     scenarios: scenarioNames ? SCENARIOS.filter((s) => scenarioNames.includes(s.name)) : SCENARIOS,
     postgres: !args['no-postgres'],

@@ -2,6 +2,7 @@ import {
   alive,
   type LoadOptions,
   type Measurement,
+  measure,
   measureTogether,
   type Scenario,
   type Server,
@@ -43,6 +44,11 @@ export interface RoundsPlan {
   /** Connections of each load shape. */
   shapes: number[];
   load: Omit<LoadOptions, 'connections'>;
+  /**
+   * Seconds each server runs every scenario, unmeasured, once it has started: a server that has
+   * served for a while has compiled its code, so no measurement pays for compiling it.
+   */
+  serverWarmup: number;
   /** Load each pair of contenders at the same time instead of one after the other. */
   together?: boolean;
   log(line: string): void;
@@ -64,6 +70,7 @@ export async function runRounds(plan: RoundsPlan): Promise<Run[]> {
         const entry = await contender.open(round);
         entries.push({ contender, entry, server: await entry.start() });
       }
+      for (const target of entries) await warmUp(target, plan);
       const order = round % 2 ? entries : [...entries].reverse();
       const groups = plan.together
         ? order.flatMap((_, i) => (i % 2 ? [] : [order.slice(i, i + 2)]))
@@ -98,6 +105,21 @@ export async function runRounds(plan: RoundsPlan): Promise<Run[]> {
     }
   }
   return runs;
+}
+
+/**
+ * Every scenario's requests for `serverWarmup` seconds each, at the first load shape, on the data
+ * the scenario is measured on. A fresh process runs its code slowly until V8 has compiled it, and
+ * with the server pinned to one core the compiler's threads take that core: measured right after
+ * the start, the first scenario and load shape would pay for it, and a larger server pays more.
+ */
+async function warmUp(target: Target, plan: RoundsPlan): Promise<void> {
+  if (plan.serverWarmup <= 0) return;
+  const connections = plan.shapes[0] as number;
+  for (const scenario of plan.scenarios) {
+    await target.entry.seed(target.server, scenario.seed);
+    await measure(target.server, scenario.requests(), { duration: plan.serverWarmup, warmup: 0, connections });
+  }
 }
 
 async function measureGroup(

@@ -60,6 +60,7 @@ async function runBench(options: BenchOptions): Promise<void> {
       rounds: options.rounds,
       shapes: options.shapes,
       load: { duration: options.duration, warmup: options.warmup },
+      serverWarmup: options.serverWarmup,
       log,
     });
     const extras = options.extras
@@ -88,6 +89,7 @@ async function runBench(options: BenchOptions): Promise<void> {
         rounds: options.rounds,
         duration: options.duration,
         warmup: options.warmup,
+        serverWarmup: options.serverWarmup,
         connections: options.shapes,
         pinned: HAS_TASKSET ? { servers: SERVER_CPU, loadGenerator: LOAD_CPU, postgres: LOAD_CPU } : null,
         serverConsole: options.consoleToFile ? 'file' : 'pipe drained by a separate process',
@@ -150,7 +152,7 @@ function renderMarkdown(
     command: string;
     machine: ReturnType<typeof machineInfo>;
     logging: { complete: boolean; missingLines: number };
-    settings: { rounds: number; duration: number; warmup: number; connections: number[] };
+    settings: { rounds: number; duration: number; warmup: number; serverWarmup: number; connections: number[] };
   },
   rows: Row[],
   targets: Target[],
@@ -162,7 +164,7 @@ function renderMarkdown(
   const missed = targets.filter((t) => !t.met);
   const lines = [
     `Measured ${results.date.slice(0, 16).replace('T', ' ')} UTC on ${machine.cpuModel} (nproc ${machine.nproc}), Node ${machine.node}, ` +
-      `${settings.rounds} round(s) × ${settings.duration} s (+${settings.warmup} s warm-up) at ${shapes.join(' and ')} connections; ` +
+      `${settings.rounds} round(s) × ${settings.duration} s (+${settings.warmup} s warm-up; each server first ran every scenario for ${settings.serverWarmup} s) at ${shapes.join(' and ')} connections; ` +
       `command: \`${results.command}\`. Medians of rounds; a ratio is pricebook's requests per server CPU-second ÷ its ` +
       `reference server's in the same round: the in-memory ceiling on SQLite, the PostgreSQL floor on PostgreSQL.`,
     '',
