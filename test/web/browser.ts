@@ -4,15 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, type TestContext } from 'node:test';
 import { type BrowserContext, chromium, type Page, type Request, type Route } from 'playwright-core';
-import type { DatabaseConfig } from '../../src/config.js';
-import { openDatabase } from '../../src/db/database.js';
-import { migrate } from '../../src/migrations.js';
-import { type Backend, createPostgresDatabase, databaseUrlOf } from '../helpers/backends.js';
-import { itemsIn, type TestItems } from '../helpers/items.js';
-import { type ServerProcess, startServer } from '../helpers/server-process.js';
+import type { Backend } from '../helpers/backends.js';
+import { build } from '../helpers/build.js';
+import type { TestItems } from '../helpers/items.js';
 
 // What the browser tests of the page share: Debian's Chromium (never a downloaded one) driven by
-// playwright-core, the real server on a fresh database, and small readers of the page's state.
+// playwright-core, the app on a fresh database, and small readers of the page's state.
 // Page-side code is passed as strings or as arrow functions without named inner functions (tsx's
 // __name helper does not exist in the page).
 
@@ -80,44 +77,26 @@ export function sharedBrowser(): () => BrowserContext {
   };
 }
 
+/** A server the page talks to: where it listens. */
+export interface PageServer {
+  base: string;
+}
+
 /**
- * The server on a fresh database of `backend`, stopped (and the database removed) after the test.
- * `seed` fills the database first, through the project's own store (much faster than through HTTP).
+ * The app on a fresh database of `backend`, listening on a port of this process, closed (and the
+ * database given back) after the test. `seed` fills the database first, through the project's own
+ * store (much faster than through HTTP). In this process rather than a child: the page sees the same
+ * HTTP either way, and the server as a process of its own is test/system's subject.
  */
 export async function startOn(
   t: TestContext,
   backend: Backend,
   env: Record<string, string> = {},
   seed?: (store: TestItems) => Promise<void>,
-) {
-  let database: DatabaseConfig;
-  if (backend === 'sqlite') {
-    const dir = mkdtempSync(join(tmpdir(), 'pricebook-web-'));
-    t.after(() => rmSync(dir, { recursive: true, force: true }));
-    database = { kind: 'sqlite', path: join(dir, 'db.sqlite3') };
-  } else {
-    const created = await createPostgresDatabase();
-    t.after(created.drop);
-    database = {
-      kind: 'postgres',
-      url: created.url,
-      poolSize: 8,
-      statementTimeoutMs: 30_000,
-      connectTimeoutMs: 30_000,
-    };
-  }
-  if (seed) {
-    const opened = await openDatabase(database);
-    try {
-      await migrate(opened);
-      await seed(itemsIn(opened));
-    } finally {
-      await opened.close();
-    }
-  }
-  const server = await startServer({ DATABASE_URL: databaseUrlOf(database), LOG_LEVEL: 'warn', ...env });
-  t.after(() => server.stop());
-  return server;
+): Promise<PageServer> {
+  const { app, store } = await build(t, backend, { LOG_LEVEL: 'warn', ...env });
+  await seed?.(store);
+  return { base: await app.listen({ port: 0, host: '127.0.0.1' }) };
 }
 
 /** Creates `count` items through `store`, `name(i)` and `price(i)`, a batch at a time (ids in batch order). */
@@ -142,7 +121,7 @@ export async function seedItems(
 export async function openPage(
   t: TestContext,
   context: BrowserContext,
-  server: ServerProcess,
+  server: PageServer,
   { expectedStatuses = [] as number[], expectNetworkErrors = false } = {},
 ) {
   const page = await context.newPage();
