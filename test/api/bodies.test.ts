@@ -165,16 +165,21 @@ for (const backend of backends) {
         assert.match(String(res.headers['content-type']), /^application\/json/);
         assert.equal(typeof res.json(), 'object');
       }
+      // Past 1000 levels (Python's limit) a body is refused before it is parsed; up to it, parsed.
+      for (const body of [deepArray, deepValue, deepObject]) {
+        expectJson(
+          await send(app, 'POST', '/api/items/', { body, type: 'application/json' }),
+          400,
+          { detail: 'JSON parse error - Nested deeper than 1000 levels' },
+          ALLOW.list,
+        );
+      }
+      const atLimit = `{"product":${'['.repeat(999)}${']'.repeat(999)},"price":1}`;
       expectJson(
-        await send(app, 'POST', '/api/items/', { body: deepValue, type: 'application/json' }),
+        await send(app, 'POST', '/api/items/', { body: atLimit, type: 'application/json' }),
         400,
         { product: ['Not a valid string.'] },
         ALLOW.list,
-      );
-      expectJson(
-        await send(app, 'POST', '/api/items/', { body: deepObject, type: 'application/json' }),
-        400,
-        REQUIRED_BOTH,
       );
       assert.deepEqual(await store.list(), []);
       expectJson(await sendJson(app, 'POST', '/api/items/', { product: 'Still', price: 1 }), 201, {
