@@ -6,8 +6,12 @@ import { pruneBefore } from './repository.js';
 import { MICROS_PER_DAY } from './time.js';
 
 const PRUNE_BATCH = 500;
-const PRUNE_EVERY_MS = 10 * 60_000;
-const FIRST_PRUNE_AFTER_MS = 30_000;
+/** When passes run: the first a while after start-up (not during it), then now and then. */
+export interface PruneSchedule {
+  firstAfterMs: number;
+  everyMs: number;
+}
+const SCHEDULE: PruneSchedule = { firstAfterMs: 30_000, everyMs: 10 * 60_000 };
 
 /** One pass over the log; the number of entries deleted. */
 export async function pruneOnce(database: Database, retentionDays: number, stop = () => false): Promise<number> {
@@ -29,7 +33,12 @@ export async function pruneOnce(database: Database, retentionDays: number, stop 
  * opens. Every replica prunes; they only ever delete what is due anyway. Returns stop(), which
  * waits for a pass under way.
  */
-export function pruneHistory(database: Database, retentionDays: number, log: FastifyBaseLogger): () => Promise<void> {
+export function pruneHistory(
+  database: Database,
+  retentionDays: number,
+  log: FastifyBaseLogger,
+  { firstAfterMs, everyMs }: PruneSchedule = SCHEDULE,
+): () => Promise<void> {
   let running: Promise<void> | undefined;
   let stopped = false;
   const prune = async () => {
@@ -44,8 +53,8 @@ export function pruneHistory(database: Database, retentionDays: number, log: Fas
       running = undefined;
     });
   };
-  const first = setTimeout(start, FIRST_PRUNE_AFTER_MS);
-  const timer = setInterval(start, PRUNE_EVERY_MS);
+  const first = setTimeout(start, firstAfterMs);
+  const timer = setInterval(start, everyMs);
   first.unref();
   timer.unref();
   return async () => {

@@ -2,11 +2,12 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { sql } from 'kysely';
 import type { Database } from '../../src/db/database.js';
-import { pruneOnce } from '../../src/history/retention.js';
+import { pruneHistory, pruneOnce } from '../../src/history/retention.js';
 import { MICROS_PER_DAY } from '../../src/history/time.js';
 import { insertItem } from '../../src/items/repository/items.js';
 import { backends } from '../helpers/backends.js';
 import { build, call } from '../helpers/build.js';
+import { eventually } from '../helpers/wait.js';
 
 // Issue 17: the change log (triggers, items/migrations/006), each item's history and its lowest
 // price, on both databases.
@@ -197,6 +198,27 @@ for (const backend of backends) {
       );
       assert.equal(await pruneOnce(database, 30), 0);
       assert.equal((await call(app, 'GET', `/api/items/${id}/lowest-price/?days=31`)).status, 400);
+    });
+
+    test('retention runs on a schedule; a pass that fails is a warning, and the next one prunes', async (t) => {
+      const { app, database } = await build(t, backend, { HISTORY_RETENTION_DAYS: '30' });
+      const { id } = (await call(app, 'POST', '/api/items/', { product: 'Tea', price: 500 })).json();
+      for (const price of [400, 300]) await call(app, 'PATCH', `/api/items/${id}/`, { price });
+      await age(database, id, [90, 60, 10]);
+      // The log table is away: every pass fails until it is back.
+      await sql`alter table item_changes rename to item_changes_away`.execute(database.db);
+      const warnings: string[] = [];
+      const log = { warn: (_fields: unknown, message: string) => warnings.push(message) };
+      const stop = pruneHistory(database, 30, log as never, { firstAfterMs: 10, everyMs: 50 });
+      t.after(stop);
+      await eventually(async () => assert.ok(warnings.length >= 1));
+      assert.equal(warnings[0], 'Could not prune the price history; will retry');
+      await sql`alter table item_changes_away rename to item_changes`.execute(database.db);
+      await eventually(async () => {
+        const prices = ((await call(app, 'GET', `/api/items/${id}/history/`)).json() as Entry[]).map((e) => e.price);
+        assert.deepEqual(prices, [300, 400], 'the entry of 90 days ago is pruned by a later pass');
+      });
+      await stop();
     });
 
     test('items that exist when the log is created start with one entry; imported ones with `imported`', async (t) => {
