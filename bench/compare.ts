@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { pricebookContender } from './contenders.js';
-import { LOAD_CPU, type Measurement, makeTempDir, median, pinSelf, ROOT, SERVER_CPU } from './lib.js';
+import { describeWarmups, LOAD_CPU, type Measurement, makeTempDir, median, pinSelf, ROOT, SERVER_CPU } from './lib.js';
 import type { BenchOptions } from './options.js';
 import { type BenchDatabase, createBenchDatabase, pinLocalPostgresAway } from './postgres.js';
 import { type Backend, commandLine, fmt, machineInfo } from './report.js';
@@ -243,7 +243,7 @@ function renderComparison(results: {
     `- **A** = ${results.a.description}${describeEnv(results.a.env)}`,
     `- **B** = ${results.b.description}${describeEnv(results.b.env)}`,
     `- Both pinned to core ${SERVER_CPU} (load generator and PostgreSQL on core ${LOAD_CPU}), ${settings.together ? 'loaded at the same time (each its own autocannon)' : 'measured back to back in every round (order flipped each round)'}, ` +
-      `${settings.rounds} round(s) × ${settings.duration} s (+${settings.warmup} s warm-up; each server first ran every scenario for ${settings.serverWarmup} s) at ${settings.connections.join(' and ')} connections. ` +
+      `${settings.rounds} round(s) × ${settings.duration} s (${describeWarmups(settings)}) at ${settings.connections.join(' and ')} connections. ` +
       `**B/A** is the median over rounds of B's requests per server CPU-second ÷ A's in the same round; "rounds" lists every round's ratio.`,
     '',
     '| backend | scenario | conn | A req/CPU-s | B req/CPU-s | **B/A** | rounds | B/A req/s | errors A / B | log lines missing |',

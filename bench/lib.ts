@@ -532,6 +532,14 @@ export function measure(
   return measureTogether([{ server, requests }], load, options).then(([m]) => m as Measurement);
 }
 
+/** `requests` sent to `server` for `duration` seconds over `connections` connections, unmeasured. */
+export const loadFor = (server: Server, requests: Request[], duration: number, connections: number): Promise<Result> =>
+  autocannon({ url: server.url, connections, requests, timeout: 10, duration });
+
+/** The warm-ups a run had, in words, for the results' first line. */
+export const describeWarmups = ({ warmup, serverWarmup }: { warmup: number; serverWarmup: number }): string =>
+  `+${warmup} s warm-up${serverWarmup > 0 ? `; each server first ran every scenario for ${serverWarmup} s` : ''}`;
+
 /**
  * Loads several servers at the same time, each with its own autocannon run of `load` (warm-up,
  * then the measured run), and measures each. With one server, the bench's usual measurement; with
@@ -547,11 +555,7 @@ export async function measureTogether(
     server.logFile && existsSync(server.logFile) ? statSync(server.logFile).size : 0,
   );
   const run = (duration: number) =>
-    Promise.all(
-      targets.map(({ server, requests }) =>
-        autocannon({ url: server.url, connections: load.connections, requests, timeout: 10, duration }),
-      ),
-    );
+    Promise.all(targets.map(({ server, requests }) => loadFor(server, requests, duration, load.connections)));
   const warm = load.warmup > 0 ? await run(load.warmup) : undefined;
   // Requests the warm-up left in flight, and its last log batch (written every 200 ms), are not
   // the measured run's work.

@@ -1,8 +1,8 @@
 import {
   alive,
   type LoadOptions,
+  loadFor,
   type Measurement,
-  measure,
   measureTogether,
   type Scenario,
   type Server,
@@ -109,16 +109,16 @@ export async function runRounds(plan: RoundsPlan): Promise<Run[]> {
 
 /**
  * Every scenario's requests for `serverWarmup` seconds each, at the first load shape, on the data
- * the scenario is measured on. A fresh process runs its code slowly until V8 has compiled it, and
- * with the server pinned to one core the compiler's threads take that core: measured right after
- * the start, the first scenario and load shape would pay for it, and a larger server pays more.
+ * the scenario is measured on. A fresh process runs its code slowly until V8 has compiled it (and
+ * its compiler threads share the pinned core): measured right after the start, the first scenario
+ * and load shape would pay for it, and a larger server pays more.
  */
 async function warmUp(target: Target, plan: RoundsPlan): Promise<void> {
   if (plan.serverWarmup <= 0) return;
   const connections = plan.shapes[0] as number;
   for (const scenario of plan.scenarios) {
     await target.entry.seed(target.server, scenario.seed);
-    await measure(target.server, scenario.requests(), { duration: plan.serverWarmup, warmup: 0, connections });
+    await loadFor(target.server, scenario.requests(), plan.serverWarmup, connections);
   }
 }
 

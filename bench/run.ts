@@ -4,7 +4,17 @@ import { renderChart } from './chart.js';
 import { runComparison } from './compare.js';
 import { pricebookContender, pricebookEnv, referenceContender } from './contenders.js';
 import { extrasTargets, renderExtras, runExtras } from './extras.js';
-import { HAS_TASKSET, LOAD_CPU, makeTempDir, pinSelf, SERVER_CPU, SERVER_JS, startServer, tempDir } from './lib.js';
+import {
+  describeWarmups,
+  HAS_TASKSET,
+  LOAD_CPU,
+  makeTempDir,
+  pinSelf,
+  SERVER_CPU,
+  SERVER_JS,
+  startServer,
+  tempDir,
+} from './lib.js';
 import { type BenchOptions, parseOptions } from './options.js';
 import { type BenchDatabase, createBenchDatabase, pinLocalPostgresAway } from './postgres.js';
 import {
@@ -164,7 +174,7 @@ function renderMarkdown(
   const missed = targets.filter((t) => !t.met);
   const lines = [
     `Measured ${results.date.slice(0, 16).replace('T', ' ')} UTC on ${machine.cpuModel} (nproc ${machine.nproc}), Node ${machine.node}, ` +
-      `${settings.rounds} round(s) × ${settings.duration} s (+${settings.warmup} s warm-up; each server first ran every scenario for ${settings.serverWarmup} s) at ${shapes.join(' and ')} connections; ` +
+      `${settings.rounds} round(s) × ${settings.duration} s (${describeWarmups(settings)}) at ${shapes.join(' and ')} connections; ` +
       `command: \`${results.command}\`. Medians of rounds; a ratio is pricebook's requests per server CPU-second ÷ its ` +
       `reference server's in the same round: the in-memory ceiling on SQLite, the PostgreSQL floor on PostgreSQL.`,
     '',
