@@ -125,10 +125,18 @@ function project(data: BodyData, fields: readonly string[]): BodyData {
 /**
  * Arrays and objects nested deeper than this are refused before parsing. JSON.parse builds every
  * level before it finds the end: 3 MB of `[` cost the parser thread over a second, where one pass
- * over the bytes costs milliseconds. Python's json (and so the current service) stops at its
- * recursion limit of 1000, so no body it parses is refused here.
+ * over the bytes costs milliseconds. 1000 is Python's default recursion limit, about where the
+ * current service's parser gives up (contract §4: it answers deep nesting with a 500); an item
+ * nests two levels.
  */
 const MAX_JSON_DEPTH = 1000;
+
+const QUOTE = 0x22; // "
+const BACKSLASH = 0x5c;
+const OPEN_ARRAY = 0x5b; // [
+const CLOSE_ARRAY = 0x5d;
+const OPEN_OBJECT = 0x7b; // {
+const CLOSE_OBJECT = 0x7d;
 
 /** True when arrays and objects nest deeper than `limit`, brackets inside strings aside: one pass over the bytes. */
 export function nestsDeeperThan(bytes: Buffer, limit: number): boolean {
@@ -152,13 +160,6 @@ function closingQuote(bytes: Buffer, open: number): number {
   }
   return bytes.length;
 }
-
-const QUOTE = 0x22; // "
-const BACKSLASH = 0x5c;
-const OPEN_ARRAY = 0x5b; // [
-const CLOSE_ARRAY = 0x5d;
-const OPEN_OBJECT = 0x7b; // {
-const CLOSE_OBJECT = 0x7d;
 
 function parseJsonValue(bytes: Buffer): { value: unknown } | { failure: BodyFailure } {
   if (!isUtf8(bytes)) return parseFailure('JSON parse error - the body is not valid UTF-8') as { failure: BodyFailure };

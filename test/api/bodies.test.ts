@@ -165,7 +165,7 @@ for (const backend of backends) {
         assert.match(String(res.headers['content-type']), /^application\/json/);
         assert.equal(typeof res.json(), 'object');
       }
-      // Past 1000 levels (Python's limit) a body is refused before it is parsed; up to it, parsed.
+      // Past 1000 levels (Python's default recursion limit) a body is refused before it is parsed; up to it, parsed.
       for (const body of [deepArray, deepValue, deepObject]) {
         expectJson(
           await send(app, 'POST', '/api/items/', { body, type: 'application/json' }),
