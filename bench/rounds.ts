@@ -111,7 +111,7 @@ export async function runRounds(plan: RoundsPlan): Promise<Run[]> {
  * Every scenario's requests for `serverWarmup` seconds each, at the first load shape, on the data
  * the scenario is measured on. A fresh process runs its code slowly until V8 has compiled it (and
  * its compiler threads share the pinned core): measured right after the start, the first scenario
- * and load shape would pay for it, and a larger server pays more.
+ * and load shape would pay for it.
  */
 async function warmUp(target: Target, plan: RoundsPlan): Promise<void> {
   if (plan.serverWarmup <= 0) return;
