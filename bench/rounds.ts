@@ -82,7 +82,7 @@ export async function runRounds(plan: RoundsPlan): Promise<Run[]> {
             // Requests an earlier measurement abandoned must not hold locks the seeding needs, nor
             // share the core with this measurement.
             await Promise.all(entries.map(({ server }) => waitUntilIdle(server)));
-            const measurements = await measureGroup(group, scenario, load, plan.log);
+            const measurements = await measureGroup(group, scenario, load, plan);
             group.forEach((target, i) => {
               const m = measurements[i] as Measurement;
               runs.push({ round, scenario: scenario.name, connections, server: target.contender.key, m });
@@ -126,14 +126,16 @@ async function measureGroup(
   group: Target[],
   scenario: Scenario,
   load: LoadOptions,
-  log: (line: string) => void,
+  plan: RoundsPlan,
 ): Promise<Measurement[]> {
+  const { log } = plan;
   for (let attempt = 1; ; attempt++) {
     for (const target of group) {
       if (!alive(target.server)) {
-        // Killed from outside (shared machine): start it again on the same data.
+        // Killed from outside (shared machine): start it again, warmed up as at the round's start.
         log(`!! restarting ${target.server.name}`);
         target.server = await target.entry.start();
+        await warmUp(target, plan);
       }
       await target.entry.seed(target.server, scenario.seed);
     }
