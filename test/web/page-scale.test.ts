@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
-import type { Page } from 'playwright-core';
+import { describe, type TestContext, test } from 'node:test';
+import type { BrowserContext, Page } from 'playwright-core';
 import { backends } from '../helpers/backends.js';
 import {
   type ApiItem,
@@ -9,6 +9,7 @@ import {
   focused,
   noHorizontalScroll,
   openPage,
+  type PageServer,
   PHONE,
   rowTexts,
   seedItems,
@@ -20,12 +21,18 @@ import {
 
 // 10,000 items: the page shows one page of 50 at a time (the API's limit/offset) and filters on
 // the server (?search=), so the first render and a filter stay fast. Both are measured in the
-// page (performance.now() when the list's rows change) and printed; the bounds are generous, for
-// a shared machine.
+// page (performance.now() when the list's rows change) and printed. The first render is bounded
+// against the same page with a list of one page, measured alternately in the same run: on a
+// shared machine a first visit's time varies fivefold with load, but the two lists' times move
+// together, and a page that paid for the list's length (asking for every item, or rendering
+// them) would take several times longer with 10,000.
 
 const ITEMS = 10_000;
 const PAGE_SIZE = 50;
-const FIRST_RENDER_BOUND_MS = 2000;
+/** The 10,000-item list's first render may take this much longer than the one-page list's. */
+const LONG_LIST_FACTOR = 1.5;
+const LONG_LIST_SLACK_MS = 100;
+const FIRST_VISITS = 5;
 const FILTER_BOUND_MS = 1000;
 /** Every 100th item is a "Zitrone": 100 matches, two pages. */
 const nameOf = (i: number) => (i % 100 === 0 ? `Zitrone ${i}` : `Artikel ${i}`);
@@ -53,6 +60,22 @@ interface Timings {
 }
 const timingsOf = (page: Page) => page.evaluate('window.__timings') as Promise<Timings>;
 
+/** A first visit's render: a new tab, the HTTP cache off, from navigation start to the first rows shown. */
+async function firstVisitMs(t: TestContext, context: BrowserContext, server: PageServer) {
+  const { page, problems } = await openPage(t, context, server);
+  const devtools = await context.newCDPSession(page);
+  await devtools.send('Network.enable');
+  await devtools.send('Network.setCacheDisabled', { cacheDisabled: true });
+  await page.addInitScript({ content: RECORD_TIMINGS });
+  await page.goto(`${server.base}/`);
+  await eventually(async () => assert.equal((await rowTexts(page)).length, PAGE_SIZE));
+  const rendered = (await timingsOf(page)).rows.find((change) => change.count > 0);
+  await page.close();
+  assert.deepEqual(problems, []);
+  assert.ok(rendered);
+  return rendered.at;
+}
+
 const pageInfo = async (page: Page) => (await page.locator('#page-info').textContent()) ?? '';
 
 describe('the page with 10,000 items', { skip: skipWithoutChromium }, () => {
@@ -69,26 +92,32 @@ describe('the page with 10,000 items', { skip: skipWithoutChromium }, () => {
         return ((await response.json()) as { results: ApiItem[] }).results.map((item) => item.product);
       };
       const shown = async () => (await rowTexts(page)).map((row) => row.split(' | ')[0]);
+
+      // First render, from navigation start to the first rows, on a first visit: a new tab with
+      // the HTTP cache off. The fastest of a few visits, alternating with the one-page list. Each
+      // server has answered a list request before (a just-started server compiles its code on its
+      // first requests; that is the server's cost, not the page's).
+      const onePage = await startOn(t, backend, {}, (store) => seedItems(store, PAGE_SIZE, nameOf, (i) => i * 7));
+      for (const { base } of [server, onePage]) {
+        assert.equal((await fetch(`${base}/api/items/?limit=${PAGE_SIZE}&ordering=-id`)).status, 200);
+      }
+      const visits = { long: [] as number[], short: [] as number[] };
+      for (let visit = 0; visit < FIRST_VISITS; visit++) {
+        visits.short.push(await firstVisitMs(t, browser(), onePage));
+        visits.long.push(await firstVisitMs(t, browser(), server));
+      }
+      const longMs = Math.min(...visits.long);
+      const shortMs = Math.min(...visits.short);
+      const allowedMs = shortMs * LONG_LIST_FACTOR + LONG_LIST_SLACK_MS;
+
       const { page, problems } = await openPage(t, browser(), server);
       await page.addInitScript({ content: RECORD_TIMINGS });
       const requests: string[] = [];
       page.on('request', (request) => {
         if (request.url().includes('/api/items/')) requests.push(request.url().replace(server.base, ''));
       });
-
-      // First render: from navigation start to the first rows in the list; once in a new tab,
-      // once more on a reload. The server has answered one list request before (a just-started
-      // process compiles its code on the first request; that is the server's cost, not the page's).
-      assert.equal((await fetch(`${server.base}/api/items/?limit=${PAGE_SIZE}&ordering=-id`)).status, 200);
-      const firstRenderMs = async (navigate: () => Promise<unknown>) => {
-        await navigate();
-        await eventually(async () => assert.equal((await rowTexts(page)).length, PAGE_SIZE));
-        const rendered = (await timingsOf(page)).rows.find((change) => change.count > 0);
-        assert.ok(rendered);
-        return rendered.at;
-      };
-      const newTabMs = await firstRenderMs(() => page.goto(`${server.base}/`));
-      const reloadMs = await firstRenderMs(() => page.reload());
+      await page.goto(`${server.base}/`);
+      await eventually(async () => assert.equal((await rowTexts(page)).length, PAGE_SIZE));
       assert.equal(await page.locator('#count').textContent(), '(10,000)');
       assert.equal(await pageInfo(page), 'Page 1 of 200 · items 1–50 of 10,000');
       assert.deepEqual(await shown(), await apiPage('ordering=-id'));
@@ -110,13 +139,16 @@ describe('the page with 10,000 items', { skip: skipWithoutChromium }, () => {
       assert.deepEqual(await shown(), await apiPage('ordering=-id&search=zitrone'));
       assert.ok(requests.some((url) => url.includes('search=zitrone') && url.includes('limit=50')));
 
+      const listed = (times: number[]) => times.map((ms) => ms.toFixed(0)).join(', ');
       t.diagnostic(
-        `${backend}, ${ITEMS.toLocaleString('en-US')} items: first render ${newTabMs.toFixed(0)} ms after ` +
-          `navigation start (${reloadMs.toFixed(0)} ms on a reload), filter ${filterMs.toFixed(0)} ms after ` +
-          'the keystroke (250 ms of it the pause before searching)',
+        `${backend}, ${ITEMS.toLocaleString('en-US')} items: first render ${listed(visits.long)} ms after ` +
+          `navigation start (${listed(visits.short)} with ${PAGE_SIZE} items); filter ${filterMs.toFixed(0)} ms ` +
+          'after the keystroke (250 ms of it the pause before searching)',
       );
-      assert.ok(newTabMs < FIRST_RENDER_BOUND_MS, `first render took ${newTabMs} ms`);
-      assert.ok(reloadMs < FIRST_RENDER_BOUND_MS, `first render on a reload took ${reloadMs} ms`);
+      assert.ok(
+        longMs <= allowedMs,
+        `first render took ${longMs.toFixed(0)} ms with ${ITEMS} items, ${shortMs.toFixed(0)} ms with ${PAGE_SIZE} (at most ${allowedMs.toFixed(0)})`,
+      );
       assert.ok(filterMs < FILTER_BOUND_MS, `filter took ${filterMs} ms`);
 
       // Page buttons by keyboard: Enter and Space; the list holds one page, never more.
