@@ -10,6 +10,9 @@ import type { TestItems } from '../helpers/items.js';
 
 // What the browser tests of the page share: Debian's Chromium (never a downloaded one) driven by
 // playwright-core, the app on a fresh database, and small readers of the page's state.
+// The page speaks only HTTP, and test/api checks every answer on both databases: so the browser
+// tests run on SQLite, and the page's main flow (page.test.ts) on PostgreSQL as well, to show the
+// page works against it. A browser test costs about twice its Node process's CPU in Chromium.
 // Page-side code is passed as strings or as arrow functions without named inner functions (tsx's
 // __name helper does not exist in the page).
 
