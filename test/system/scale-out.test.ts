@@ -4,11 +4,11 @@ import { describe, test } from 'node:test';
 import { createPostgresDatabase, postgresAvailable, tempDir } from '../helpers/backends.js';
 import { inParallel, type ServerProcess, startServer } from '../helpers/server-process.js';
 
-// Many replicas, one database: 2,000 creates, 64 at a time, spread round-robin over the replicas,
+// Many replicas, one database: 1,000 creates, 64 at a time, spread round-robin over the replicas,
 // with updates and deletes racing them. Afterwards every acknowledged create is there exactly
 // once with its last acknowledged price, deleted items are gone, and every replica lists the same.
 
-const CREATES = 2000;
+const CREATES = 1000;
 const CONCURRENCY = 64;
 
 type Item = { id: number; product: string; price: number };
