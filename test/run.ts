@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { compileForTests, PROJECT } from './helpers/compiled.js';
 
@@ -10,6 +10,11 @@ import { compileForTests, PROJECT } from './helpers/compiled.js';
 // than leave a long file running alone. test/run-files.ts runs them in that order.
 
 const SLOW_FIRST = ['system', 'web', 'reliability', 'api', 'client', 'unit'];
+// The API and unit files share a few processes rather than take one each: a process of its own
+// cost a file about a second of CPU (loading and compiling the app, V8 warming it up, with
+// coverage more) and its own PostgreSQL databases, for tests that take a few seconds. The
+// processes of the other kinds start servers, browsers and signals, and keep a file each.
+const PROCESSES_PER_KIND: Record<string, number> = { reliability: 3, api: 4, unit: 1 };
 /** The kinds named as arguments (`npm run test:unit` names `unit`), else all. */
 const kinds = process.argv.length > 2 ? SLOW_FIRST.filter((kind) => process.argv.includes(kind)) : SLOW_FIRST;
 if (kinds.length === 0) {
@@ -40,9 +45,39 @@ function interleaved(groups: string[][]): string[] {
   return order;
 }
 
+const GROUPS = join(PROJECT, 'dist-test', 'groups');
+
+/**
+ * The files of a kind shared out among `count` test processes, the largest file first to the
+ * process with the least so far: each process an entry file in dist-test/groups that imports its
+ * share.
+ */
+function grouped(kind: string, files: string[], count: number): string[] {
+  const groups = Array.from({ length: Math.min(count, files.length) }, () => ({ size: 0, files: [] as string[] }));
+  for (const file of files) {
+    const smallest = groups.reduce((least, group) => (group.size < least.size ? group : least));
+    smallest.files.push(file);
+    smallest.size += statSync(file).size;
+  }
+  return groups.map((group, index) => {
+    const entry = join(GROUPS, `${kind}-${index + 1}-of-${groups.length}.test.js`);
+    const imports = group.files.map((file) => `import ${JSON.stringify(relative(GROUPS, file))};\n`);
+    writeFileSync(entry, imports.join(''));
+    return entry;
+  });
+}
+
 await compileForTests();
+rmSync(GROUPS, { recursive: true, force: true });
+mkdirSync(GROUPS);
 const compiledTests = join(PROJECT, 'dist-test', 'test');
-const files = interleaved(kinds.map((kind) => testFiles(join(compiledTests, kind))));
+const files = interleaved(
+  kinds.map((kind) => {
+    const ofKind = testFiles(join(compiledTests, kind));
+    const processes = PROCESSES_PER_KIND[kind];
+    return processes ? grouped(kind, ofKind, processes) : ofKind;
+  }),
+);
 const runner = spawn(
   process.execPath,
   [join(compiledTests, 'run-files.js'), ...files.map((file) => relative(process.cwd(), file))],
