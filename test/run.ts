@@ -10,11 +10,11 @@ import { compileForTests, PROJECT } from './helpers/compiled.js';
 // than leave a long file running alone. test/run-files.ts runs them in that order.
 
 const SLOW_FIRST = ['system', 'web', 'reliability', 'api', 'client', 'unit'];
-// The API and unit files share a few processes rather than take one each: a process of its own
-// cost a file about a second of CPU (loading and compiling the app, V8 warming it up, with
-// coverage more) and its own PostgreSQL databases, for tests that take a few seconds. The
-// processes of the other kinds start servers, browsers and signals, and keep a file each.
-const PROCESSES_PER_KIND: Record<string, number> = { reliability: 3, api: 4, unit: 1 };
+// Most files share a few processes rather than take one each: a process of its own cost a file
+// about a second of CPU (loading and compiling the app, V8 warming it up, with coverage more),
+// its own PostgreSQL databases and, for the browser tests, its own Chromium. The system files
+// watch processes, ports and signals, and keep a process each.
+const PROCESSES_PER_KIND: Record<string, number> = { web: 3, reliability: 3, api: 4, unit: 1 };
 /** The kinds named as arguments (`npm run test:unit` names `unit`), else all. */
 const kinds = process.argv.length > 2 ? SLOW_FIRST.filter((kind) => process.argv.includes(kind)) : SLOW_FIRST;
 if (kinds.length === 0) {

@@ -65,18 +65,24 @@ export async function launchBrowser(): Promise<{ context: BrowserContext; close:
   };
 }
 
-/** Chromium for the tests of the describe block it is called in: launched before them, closed after. */
+/** This process's Chromium, launched when a test first needs it. */
+let launched: ReturnType<typeof launchBrowser> | undefined;
+// Closed after every test of the process: the browser files share processes (test/run.ts), and
+// a launch costs about a second of CPU.
+after(async () => {
+  await (await launched)?.close();
+});
+
+/** Chromium for the tests of the describe block it is called in: launched before them (unless it runs already). */
 export function sharedBrowser(): () => BrowserContext {
-  let launched: Awaited<ReturnType<typeof launchBrowser>> | undefined;
+  let context: BrowserContext | undefined;
   before(async () => {
-    launched = await launchBrowser();
-  });
-  after(async () => {
-    await launched?.close();
+    launched ??= launchBrowser();
+    context = (await launched).context;
   });
   return () => {
-    if (!launched) throw new Error('Chromium is not launched (sharedBrowser belongs in a describe block)');
-    return launched.context;
+    if (!context) throw new Error('Chromium is not launched (sharedBrowser belongs in a describe block)');
+    return context;
   };
 }
 
