@@ -4,12 +4,13 @@ import { join, relative } from 'node:path';
 import { compileForTests, PROJECT } from './helpers/compiled.js';
 
 // `npm test`: src/ and test/ compiled into dist-test/ (see helpers/compiled.ts), then every test
-// file, several at a time. Each file makes its own databases and picks free ports, so any two can
-// run together. The slow kinds (system, browser, reliability) are interleaved and start first, the
-// largest file of each kind first, so that the quick unit files fill the gaps at the end rather
-// than leave a long file running alone. test/run-files.ts runs them in that order.
+// file, several processes at a time. Each test makes its own databases and picks free ports, so
+// any two can run together. The slow kinds (the API files' few processes, system, browser,
+// reliability) are interleaved and start first, the largest of each kind first, so that the quick
+// ones fill the gaps at the end rather than leave a long one running alone. test/run-files.ts
+// runs them in that order.
 
-const SLOW_FIRST = ['system', 'web', 'reliability', 'api', 'client', 'unit'];
+const SLOW_FIRST = ['api', 'system', 'web', 'reliability', 'client', 'unit'];
 // Most files share a few processes rather than take one each: a process of its own cost a file
 // about a second of CPU (loading and compiling the app, V8 warming it up, with coverage more),
 // its own PostgreSQL databases and, for the browser tests, its own Chromium. The system files
