@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { build } from '../helpers/build.js';
 import { PROJECT } from '../helpers/compiled.js';
+import { withoutCoverage } from '../helpers/coverage.js';
 import { listen } from '../helpers/http.js';
 
 // The typed client as a user meets it: a scratch project outside the repository installs
@@ -75,9 +76,12 @@ const WRONG: Record<string, { code: string; error: RegExp }> = {
 /** Runs a command to its end; asynchronously, so that the server in this process keeps answering. */
 function run(command: string, args: string[], cwd: string): Promise<{ status: number | null; output: string }> {
   return new Promise((resolve, reject) => {
-    // Without the coverage collector's variable: npm and tsc are not this project's code.
-    const { NODE_V8_COVERAGE: _, ...env } = process.env;
-    const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], timeout: 180_000 });
+    const child = spawn(command, args, {
+      cwd,
+      env: withoutCoverage(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: 180_000,
+    });
     let output = '';
     child.stdout.on('data', (chunk) => {
       output += chunk;

@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { PROJECT } from '../helpers/compiled.js';
+import { withoutCoverage } from '../helpers/coverage.js';
 import { startServer } from '../helpers/server-process.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -29,7 +30,7 @@ function buildCopy(t: { after(fn: () => void): void }) {
   mkdirSync(join(dir, 'scripts'));
   for (const name of ['bundle.mjs', 'server-loader.mjs'])
     copyFileSync(join(ROOT, 'scripts', name), join(dir, 'scripts', name));
-  execFileSync(process.execPath, ['scripts/bundle.mjs'], { cwd: dir, stdio: 'pipe' });
+  execFileSync(process.execPath, ['scripts/bundle.mjs'], { cwd: dir, stdio: 'pipe', env: withoutCoverage() });
   return dir;
 }
 

@@ -9,6 +9,7 @@ import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { validate } from 'dockerfile-utils';
+import { withoutCoverage } from '../helpers/coverage.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const dockerfilePath = join(root, 'Dockerfile');
@@ -50,7 +51,11 @@ test('dockerfile-utils CLI prints no problem (its exit code is not relied on)', 
   const bin = join(dirname(pkg), 'bin', 'dockerfile-utils');
   let output: string;
   try {
-    output = execFileSync(process.execPath, [bin, 'lint', dockerfilePath], { encoding: 'utf8', stdio: 'pipe' });
+    output = execFileSync(process.execPath, [bin, 'lint', dockerfilePath], {
+      encoding: 'utf8',
+      stdio: 'pipe',
+      env: withoutCoverage(),
+    });
   } catch (error) {
     const e = error as { stdout?: string; stderr?: string };
     output = `${e.stdout ?? ''}${e.stderr ?? ''}`;
@@ -177,7 +182,7 @@ test('that install, run for real: only better-sqlite3 and esbuild run their scri
       join(dir, 'package.json'),
       JSON.stringify({ name: 'scratch', version: '1.0.0', private: true, dependencies, allowScripts }),
     );
-    const env = { ...process.env, npm_config_offline: 'true', npm_config_update_notifier: 'false' };
+    const env = { ...withoutCoverage(), npm_config_offline: 'true', npm_config_update_notifier: 'false' };
     const quiet = { cwd: dir, stdio: 'pipe' as const, env };
     execFileSync('npm', ['install', '--package-lock-only', '--ignore-scripts', '--no-audit', '--no-fund'], quiet);
     execFileSync('sh', ['-c', installRun], quiet);
