@@ -7,9 +7,10 @@ import { createBenchDatabase, pinLocalPostgresAway } from './postgres.js';
 
 // CPU profile of pricebook (as shipped, pinned; SQLite, or PostgreSQL moved off the server's core
 // with --postgres) under one or more bench scenarios: node --cpu-prof on the server, then self
-// time summed per function and per file/package.
+// time summed per function and per file/package. `--server floor` profiles the PostgreSQL floor
+// server instead, to compare the two under the same load.
 //   node --import tsx bench/profile.ts [--scenarios detail,create] [--duration 8] [--connections 10]
-//                                      [--postgres] [--keep DIR]
+//                                      [--postgres] [--server pricebook|floor] [--keep DIR]
 //   node --import tsx bench/profile.ts --summarize file.cpuprofile
 
 const { values: args } = parseArgs({
@@ -20,6 +21,7 @@ const { values: args } = parseArgs({
     top: { type: 'string', default: '25' },
     keep: { type: 'string' },
     postgres: { type: 'boolean', default: false },
+    server: { type: 'string', default: 'pricebook' },
     summarize: { type: 'string' },
   },
 });
@@ -90,6 +92,9 @@ if (args.summarize) {
   process.exit(0);
 }
 
+const kind = args.server;
+if (kind !== 'pricebook' && kind !== 'floor') throw new Error(`--server is pricebook or floor, not ${kind}`);
+if (kind === 'floor' && !args.postgres) throw new Error('the floor server answers from PostgreSQL: add --postgres');
 pinSelf(LOAD_CPU);
 const postgres = args.postgres ? await createBenchDatabase() : undefined;
 if (args.postgres && !postgres) process.exit(1);
@@ -97,13 +102,19 @@ const unpinPostgres = postgres ? pinLocalPostgresAway() : () => {};
 const dir = args.keep ?? mkdtempSync(join(tmpdir(), 'pricebook-profile-'));
 const report: string[] = [];
 try {
+  // The floor reads the tables pricebook's migrations make (as in the bench): pricebook starts on
+  // the database once first.
+  if (kind === 'floor' && postgres) {
+    await (await startServer({ name: 'migrate', kind: 'pricebook', env: { DATABASE_URL: postgres.url } })).stop();
+  }
   for (const name of (args.scenarios as string).split(',')) {
     const scenario = SCENARIOS.find((s) => s.name === name);
     if (!scenario) throw new Error(`unknown scenario ${name}`);
     const work = join(dir, name);
+    rmSync(work, { recursive: true, force: true }); // a kept folder's earlier profile is not this one
     const server = await startServer({
       name,
-      kind: 'pricebook',
+      kind,
       nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${work}`],
       env: {
         DATABASE_URL: postgres?.url ?? `sqlite:${join(work, 'db.sqlite3')}`,
