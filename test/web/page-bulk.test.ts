@@ -24,7 +24,7 @@ const tableRows = (page: Page, body: string) =>
 describe('the page changes many prices at once', { skip: skipWithoutChromium }, () => {
   const browser = sharedBrowser();
 
-  test(`import a CSV with a preview, then a bulk price change with a preview (sqlite)`, {
+  test('import a CSV with a preview, then a bulk price change with a preview (sqlite)', {
     timeout: 120_000,
   }, async (t) => {
     const server = await startOn(t, 'sqlite', {}, async (store) => {

@@ -20,7 +20,7 @@ import {
 describe('live updates and price history in Chromium', { skip: skipWithoutChromium }, () => {
   const browser = sharedBrowser();
 
-  test(`another client's create, change and delete appear; the history dialog (sqlite)`, {
+  test("another client's create, change and delete appear; the history dialog (sqlite)", {
     timeout: 120_000,
   }, async (t) => {
     const server = await startOn(t, 'sqlite');

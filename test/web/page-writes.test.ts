@@ -63,7 +63,7 @@ describe('the page writes once, clears stale errors, keeps focus', { skip: skipW
     return { server, ...opened };
   };
 
-  test(`double-click on Add, Enter twice and a lost answer each create one item; Edit and Save too (sqlite)`, {
+  test('double-click on Add, Enter twice and a lost answer each create one item; Edit and Save too (sqlite)', {
     timeout: 120_000,
   }, async (t) => {
     const server = await startOn(t, 'sqlite');
