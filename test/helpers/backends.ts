@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { TestContext } from 'node:test';
+import { after, type TestContext } from 'node:test';
 import pg from 'pg';
 import type { DatabaseConfig } from '../../src/config.js';
 import { openDatabase } from '../../src/db/database.js';
@@ -90,8 +90,15 @@ const postgresConfig = (url: string): DatabaseConfig => ({
 // back and empties them for the next test. One whose schema a test changed, or that someone is
 // still connected to, is dropped instead.
 
+/** A migrated database of this process's, and its own session that empties it between tests. */
+interface Kept {
+  url: string;
+  drop: () => Promise<void>;
+  /** Connected at the first release: a new session would pay for its start and its catalog reads every time. */
+  emptier?: pg.Client;
+}
 /** The spare databases of this process, emptied and migrated. */
-const spares: Array<{ url: string; drop: () => Promise<void> }> = [];
+const spares: Kept[] = [];
 
 /** The schema the migrations make, and the statement that empties a database of it. */
 interface Migrated {
@@ -132,13 +139,21 @@ const EMPTYING = `
       where n.nspname = 'public' and c.relkind = 'S')) as statement`;
 
 /** Empties the database for the next test: true when it can be used again. */
-async function emptied(url: string, { schema, emptying }: Migrated): Promise<boolean> {
-  return withClient(url, async (client) => {
-    const [now] = (await client.query(SCHEMA_AND_SESSIONS)).rows;
-    if (now?.schema !== schema || now?.others !== 0) return false;
-    await client.query(emptying);
-    return true;
-  });
+async function emptied(database: Kept, { schema, emptying }: Migrated): Promise<boolean> {
+  if (!database.emptier) {
+    database.emptier = new pg.Client({ connectionString: database.url });
+    await database.emptier.connect();
+  }
+  const [now] = (await database.emptier.query(SCHEMA_AND_SESSIONS)).rows;
+  if (now?.schema !== schema || now?.others !== 0) return false;
+  await database.emptier.query(emptying);
+  return true;
+}
+
+/** Ends its emptying session, then drops it. */
+async function dropKept(database: Kept): Promise<void> {
+  await database.emptier?.end().catch(() => {});
+  await database.drop();
 }
 
 /** The schema a freshly migrated database has, and the statement that empties it. */
@@ -149,11 +164,10 @@ async function readMigrated(url: string): Promise<Migrated> {
   }));
 }
 
-const dropSpares = () => {
-  for (const spare of spares.splice(0)) spare.drop().catch(() => {});
-};
+// When every test of this process is done (their emptying sessions would keep it running).
+after(() => Promise.all(spares.splice(0).map((spare) => dropKept(spare).catch(() => {}))));
 
-async function migratedPostgresDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
+async function migratedPostgresDatabase(): Promise<Kept> {
   const spare = spares.pop();
   if (spare) return spare;
   const created = await createPostgresDatabase();
@@ -163,11 +177,7 @@ async function migratedPostgresDatabase(): Promise<{ url: string; drop: () => Pr
   } finally {
     await database.close();
   }
-  if (!migrated) {
-    migrated = await readMigrated(created.url);
-    // When the tests of this process are done, the event loop empties: then the spares go.
-    process.on('beforeExit', dropSpares);
-  }
+  migrated ??= await readMigrated(created.url);
   return created;
 }
 
@@ -182,9 +192,9 @@ export async function emptyDatabase(t: TestContext, backend: Backend): Promise<E
   }
   const database = await migratedPostgresDatabase();
   const release = async () => {
-    const reusable = migrated !== undefined && (await emptied(database.url, migrated).catch(() => false));
+    const reusable = migrated !== undefined && (await emptied(database, migrated).catch(() => false));
     if (reusable) spares.push(database);
-    else await database.drop();
+    else await dropKept(database);
   };
   return { config: postgresConfig(database.url), release };
 }
