@@ -12,20 +12,20 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import { PROJECT } from '../helpers/compiled.js';
 import { withoutCoverage } from '../helpers/coverage.js';
 import { startServer } from '../helpers/server-process.js';
 import { waitFor } from '../helpers/wait.js';
 
 // What ships: the esbuild bundle (dist/server.cjs) started by the loader (dist/server.js) from
-// V8's code cache. Built into a copy of the project's layout, so dist/ is left alone.
+// V8's code cache. Built once, into a copy of the project's layout, so dist/ is left alone: the
+// second test spoils the cache the first one found.
 
 const ROOT = PROJECT;
 
-function buildCopy(t: { after(fn: () => void): void }) {
+function buildCopy(): string {
   const dir = mkdtempSync(join(tmpdir(), 'pricebook-bundle-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
   for (const name of ['node_modules', 'public', 'src', 'package.json']) symlinkSync(join(ROOT, name), join(dir, name));
   mkdirSync(join(dir, 'scripts'));
   for (const name of ['bundle.mjs', 'server-loader.mjs'])
@@ -56,8 +56,13 @@ async function roundTrip(dir: string) {
 }
 
 describe('the bundle as shipped', () => {
-  test('builds with its code cache and serves the API', { timeout: 120_000 }, async (t) => {
-    const dir = buildCopy(t);
+  let dir = '';
+  before(() => {
+    dir = buildCopy();
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  test('builds with its code cache and serves the API', { timeout: 120_000 }, async () => {
     const cache = join(dir, 'dist', 'server.cjs.cache');
     assert.ok(statSync(cache).size > 100_000, 'the build wrote a code cache');
     // The loader reads the bundle as latin1: it must be pure ASCII.
@@ -66,8 +71,7 @@ describe('the bundle as shipped', () => {
     assert.equal(await server.stop(), 0);
   });
 
-  test('a cache that does not fit is ignored, then replaced after start-up', { timeout: 120_000 }, async (t) => {
-    const dir = buildCopy(t);
+  test('a cache that does not fit is ignored, then replaced after start-up', { timeout: 120_000 }, async () => {
     const cache = join(dir, 'dist', 'server.cjs.cache');
     writeFileSync(cache, 'not a V8 code cache');
     const server = await roundTrip(dir);
