@@ -97,15 +97,16 @@ export function createLogger(
   return { logger, flush, writeInfo };
 }
 
-let cachedMs = -1;
+let cachedSecond = -1;
 let cachedPrefix = '';
 
+/** `,"time":"2025-09-21T03:43:16.952117+00:00"`: the date and time formatted once a second. */
 export function isoTimeWithMicroseconds(): string {
   const now = performance.timeOrigin + performance.now();
-  const ms = Math.floor(now);
-  if (ms !== cachedMs) {
-    cachedMs = ms;
-    cachedPrefix = `,"time":"${new Date(ms).toISOString().slice(0, -1)}`; // 2025-09-21T03:43:16.952
+  const second = Math.floor(now / 1000) * 1000;
+  if (second !== cachedSecond) {
+    cachedSecond = second;
+    cachedPrefix = `,"time":"${new Date(second).toISOString().slice(0, 19)}.`; // 2025-09-21T03:43:16.
   }
-  return `${cachedPrefix}${String(Math.floor((now - ms) * 1000)).padStart(3, '0')}+00:00"`;
+  return `${cachedPrefix}${String(Math.floor((now - second) * 1000)).padStart(6, '0')}+00:00"`;
 }

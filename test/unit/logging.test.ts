@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { describe, test } from 'node:test';
-import { setImmediate } from 'node:timers/promises';
-import { createLogger } from '../../src/logging/logger.js';
+import { setImmediate, setTimeout } from 'node:timers/promises';
+import { createLogger, isoTimeWithMicroseconds } from '../../src/logging/logger.js';
 import { waitFor } from '../helpers/wait.js';
 
 const TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\+00:00$/;
@@ -87,5 +87,23 @@ describe('createLogger', () => {
     assert.equal(JSON.parse(lines[0] ?? '').message, 'Cannot open the log file; logging to the console only');
     assert.match(JSON.parse(lines[0] ?? '').err_message, /EEXIST.*\/dev\/null/);
     assert.equal(JSON.parse(lines[1] ?? '').message, 'still logged');
+  });
+});
+
+describe('isoTimeWithMicroseconds', () => {
+  test('the clock in UTC to the microsecond, never going back across milliseconds and seconds', async () => {
+    const times: string[] = [];
+    await setTimeout(Math.max(0, 990 - (Date.now() % 1000))); // to just before a second begins
+    const until = performance.now() + 30;
+    while (performance.now() < until) times.push(JSON.parse(`{${isoTimeWithMicroseconds().slice(1)}}`).time);
+    const now = Date.now();
+    const seconds = new Set(times.map((time) => time.slice(0, 19)));
+    assert.ok(seconds.size >= 2, 'a second boundary crossed');
+    for (const [index, time] of times.entries()) {
+      assert.match(time, TIME);
+      if (index > 0) assert.ok(time >= (times[index - 1] as string), `${times[index - 1]} then ${time}`);
+    }
+    const last = times.at(-1) as string;
+    assert.ok(Math.abs(Date.parse(last) - now) < 50, `${last} is now`);
   });
 });
