@@ -1,5 +1,5 @@
 import { type TSchema, Type } from 'typebox';
-import { FormatQuery, type ItemSchemas } from './schema.js';
+import { FormatQuery, type ItemSchemas, oncePer } from './schema.js';
 
 // The shapes of bulk writes and of the CSV import, from the item's own (schema.ts, and so from the
 // field table): what the routes serialize, the OpenAPI document describes and the typed client types.
@@ -16,7 +16,7 @@ export const DESCRIPTIONS = {
 
 const ETAG = 'The item’s ETag now, as GET answers it in its ETag header: send it back as `if_match`.';
 
-export function bulkSchemas({ Item, ItemInput }: ItemSchemas) {
+export const bulkSchemas = oncePer(({ Item, ItemInput }: ItemSchemas) => {
   const fields = Object.keys(Item.properties).filter((name) => name !== 'id');
   const input = (name: string) => (ItemInput.properties as Record<string, TSchema>)[name] as TSchema;
   const id = Type.Integer({ minimum: 1, description: 'The item’s id.' });
@@ -125,7 +125,7 @@ export function bulkSchemas({ Item, ItemInput }: ItemSchemas) {
     ImportError,
     ImportErrors,
   };
-}
+});
 
 export type BulkSchemas = ReturnType<typeof bulkSchemas>;
 

@@ -15,8 +15,20 @@ const messages = Type.Array(Type.String(), { minItems: 1 });
 const INPUT_NOTE = (fields: FieldTable) =>
   ` Fields other than ${Object.keys(fields).join(' and ')} are ignored by the server; the typed client rejects them.`;
 
+/**
+ * `make`, called once per source object: schemas made once are shared by every app of a process,
+ * and so are the serializers compiled from them (http/json.ts keeps one per schema object).
+ */
+export function oncePer<Source extends object, Made>(make: (source: Source) => Made): (source: Source) => Made {
+  const made = new WeakMap<Source, Made>();
+  return (source) => {
+    if (!made.has(source)) made.set(source, make(source));
+    return made.get(source) as Made;
+  };
+}
+
 /** The item's shapes for a field table: what the routes serialize and the document describes. */
-export function itemSchemas(fields: FieldTable) {
+export const itemSchemas = oncePer((fields: FieldTable) => {
   const Item = Type.Object(
     {
       id: Type.Integer({ minimum: 1, description: 'Assigned by the server; increasing, never reused.' }),
@@ -53,7 +65,7 @@ export function itemSchemas(fields: FieldTable) {
     { additionalProperties: false, minProperties: 1 },
   );
   return { Item, ItemList, ItemPage, ItemInput, ItemPatch, FieldErrors };
-}
+});
 
 export type ItemSchemas = ReturnType<typeof itemSchemas>;
 
