@@ -141,8 +141,14 @@ const EMPTYING = `
 /** Empties the database for the next test: true when it can be used again. */
 async function emptied(database: Kept, { schema, emptying }: Migrated): Promise<boolean> {
   if (!database.emptier) {
-    database.emptier = new pg.Client({ connectionString: database.url });
-    await database.emptier.connect();
+    const emptier = new pg.Client({ connectionString: database.url });
+    // An idle session ended from outside (a test that stops PostgreSQL's sessions) must not crash
+    // the process: the next release connects again.
+    emptier.on('error', () => {
+      if (database.emptier === emptier) database.emptier = undefined;
+    });
+    database.emptier = emptier;
+    await emptier.connect();
   }
   const [now] = (await database.emptier.query(SCHEMA_AND_SESSIONS)).rows;
   if (now?.schema !== schema || now?.others !== 0) return false;

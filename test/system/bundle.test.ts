@@ -60,7 +60,9 @@ describe('the bundle as shipped', () => {
   before(() => {
     dir = buildCopy();
   });
-  after(() => rmSync(dir, { recursive: true, force: true }));
+  after(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
 
   test('builds with its code cache and serves the API', { timeout: 120_000 }, async () => {
     const cache = join(dir, 'dist', 'server.cjs.cache');
