@@ -6,7 +6,7 @@ async function appliedNames({ db, kind }: Database): Promise<string[]> {
   const exists =
     kind === 'sqlite'
       ? sql`select 1 from sqlite_master where type = 'table' and name = ${DEFAULT_MIGRATION_TABLE}`
-      : sql`select to_regclass(${DEFAULT_MIGRATION_TABLE})::text as name where to_regclass(${DEFAULT_MIGRATION_TABLE}) is not null`;
+      : sql`select 1 where to_regclass(${DEFAULT_MIGRATION_TABLE}) is not null`;
   if ((await exists.execute(db)).rows.length === 0) return [];
   const applied = await sql<{ name: string }>`select name from ${sql.table(DEFAULT_MIGRATION_TABLE)}`.execute(db);
   return applied.rows.map((row) => row.name);
