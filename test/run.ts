@@ -11,9 +11,8 @@ import { compileForTests, PROJECT } from './helpers/compiled.js';
 // runs them in that order.
 
 const SLOW_FIRST = ['api', 'system', 'web', 'reliability', 'client', 'unit'];
-// Most files share a few processes rather than take one each: a process of its own cost a file
-// about a second of CPU (the API files in 5 processes rather than 22 took 17.5 CPU-seconds less,
-// without coverage), its own PostgreSQL databases and, for the browser tests, its own Chromium.
+// Most files share a few processes rather than take one each: a process of its own costs a file
+// about a second of CPU, its own PostgreSQL databases and, for the browser tests, its own Chromium.
 // The system files watch processes, ports and signals, and keep a process each.
 const PROCESSES_PER_KIND: Record<string, number> = { web: 3, reliability: 3, api: 4, unit: 1 };
 /** The kinds named as arguments (`npm run test:unit` names `unit`), else all. */

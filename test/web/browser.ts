@@ -26,9 +26,9 @@ const CHROMIUM_ARGS = [
   '--disable-component-update',
   '--disable-sync',
   '--no-first-run',
-  // Debian's Chromium with the browser, its renderers and its GPU work in one process: about 40 %
-  // less Chromium CPU for the browser tests, which open dozens of pages each. Chromium does not
-  // support this mode, and other builds have crashed in it: another browser runs as usual.
+  // Debian's Chromium with the browser, its renderers and its GPU work in one process: the browser
+  // tests open dozens of pages, and one process costs much less CPU (CONTRIBUTING). Chromium does
+  // not support this mode, and other builds have crashed in it: another browser runs as usual.
   ...(process.env.CHROMIUM_PATH === undefined ? ['--single-process', '--no-zygote'] : []),
 ];
 export const PHONE = { width: 390, height: 844 };
