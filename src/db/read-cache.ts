@@ -18,23 +18,25 @@ const MAX_ROWS = 65_536;
 const MAX_ENTRY_ROWS = 100;
 
 export function readCache(changeToken: () => Promise<string>, run: Run, options: ChurnOptions = {}): Run {
-  const answers = new LRUCache<string, { token: string; result: QueryResult<unknown> }>({
-    max: MAX_ENTRIES,
-    maxSize: MAX_ROWS,
-    sizeCalculation: (entry) => Math.max(1, entry.result.rows.length),
-  });
+  // Made at the first answer kept (lru-cache allocates all its slots up front).
+  let answers: LRUCache<string, { token: string; result: QueryResult<unknown> }> | undefined;
   const tokenNow = tokenForCaching(changeToken, options);
 
   return async <R>(query: CompiledQuery): Promise<QueryResult<R>> => {
     const token = await tokenNow();
     if (token === undefined) return run<R>(query);
     const key = `${query.sql}\u0000${JSON.stringify(query.parameters)}`;
-    const known = answers.get(key);
+    const known = answers?.get(key);
     if (known?.token === token) return known.result as QueryResult<R>;
     const result = await run<R>(query);
     if (result.rows.length <= MAX_ENTRY_ROWS) {
       for (const row of result.rows) Object.freeze(row);
       Object.freeze(result.rows);
+      answers ??= new LRUCache({
+        max: MAX_ENTRIES,
+        maxSize: MAX_ROWS,
+        sizeCalculation: (entry) => Math.max(1, entry.result.rows.length),
+      });
       answers.set(key, { token, result: Object.freeze(result) });
     }
     return result;

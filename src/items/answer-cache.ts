@@ -37,18 +37,21 @@ export const ITEM_LIMITS: AnswerCacheLimits = {
  * bounded in entries and bytes, least recently used out first.
  */
 export function createAnswerCache({ maxEntries, maxEntryBytes, maxTotalBytes }: AnswerCacheLimits = LIST_LIMITS) {
-  const entries = new LRUCache<string, { token: string; answer: RenderedAnswer }>({
-    max: maxEntries,
-    maxSize: maxTotalBytes,
-    maxEntrySize: maxEntryBytes,
-    sizeCalculation: (entry) => Math.max(1, entry.answer.body.length),
-  });
+  // Made at the first answer kept: lru-cache allocates all its slots up front, milliseconds of
+  // CPU for an app that may never keep an answer (most of the tests' apps).
+  let entries: LRUCache<string, { token: string; answer: RenderedAnswer }> | undefined;
   return {
     get(key: string, token: string): RenderedAnswer | undefined {
-      const entry = entries.get(key);
+      const entry = entries?.get(key);
       return entry?.token === token ? entry.answer : undefined;
     },
     set(key: string, token: string, answer: RenderedAnswer): void {
+      entries ??= new LRUCache({
+        max: maxEntries,
+        maxSize: maxTotalBytes,
+        maxEntrySize: maxEntryBytes,
+        sizeCalculation: (entry) => Math.max(1, entry.answer.body.length),
+      });
       entries.set(key, { token, answer });
     },
   };
