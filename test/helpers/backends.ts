@@ -1,6 +1,6 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, type TestContext } from 'node:test';
 import pg from 'pg';
@@ -50,8 +50,47 @@ async function withClient<T>(url: string, run: (client: pg.Client) => Promise<T>
 
 const admin = <T>(run: (client: pg.Client) => Promise<T>): Promise<T> => withClient(POSTGRES_ADMIN_URL, run);
 
+// A test database is named for the machine and the process that made it, so that one a killed run
+// left behind (its process gone) can be told from one a running test still uses, also when several
+// machines share a PostgreSQL server.
+const HOST_TAG = createHash('sha256').update(hostname()).digest('hex').slice(0, 6);
+const OF_THIS_HOST = new RegExp(`^pricebook_test_${HOST_TAG}_(\\d+)_[0-9a-f]+$`);
+
+export const testDatabaseName = (pid = process.pid): string =>
+  `pricebook_test_${HOST_TAG}_${pid}_${randomBytes(6).toString('hex')}`;
+
+const isRunning = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'; // someone else's process
+  }
+};
+
+/** Drops the test databases of this machine whose process is gone (a run that was killed); their names. */
+export async function dropLeftDatabases(): Promise<string[]> {
+  const { rows } = await admin((c) => c.query<{ datname: string }>('select datname from pg_database'));
+  const left = rows
+    .map(({ datname }) => datname)
+    .filter((name) => {
+      const pid = OF_THIS_HOST.exec(name)?.[1];
+      return pid !== undefined && !isRunning(Number(pid));
+    });
+  // Another test process may be dropping the same one: whichever comes second has nothing to do.
+  await Promise.all(
+    left.map((name) => admin((c) => c.query(`drop database if exists ${name} with (force)`)).catch(() => {})),
+  );
+  return left;
+}
+
+/** Once per process, before its first database. */
+let leftDropped: Promise<unknown> | undefined;
+
 export async function createPostgresDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
-  const name = `pricebook_test_${randomBytes(6).toString('hex')}`;
+  leftDropped ??= dropLeftDatabases().catch(() => []);
+  await leftDropped;
+  const name = testDatabaseName();
   await admin((c) => c.query(`create database ${name}`));
   const url = new URL(POSTGRES_ADMIN_URL);
   url.pathname = `/${name}`;
