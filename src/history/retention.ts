@@ -36,7 +36,7 @@ export async function pruneOnce(database: Database, retentionDays: number, stop 
 export function pruneHistory(
   database: Database,
   retentionDays: number,
-  log: FastifyBaseLogger,
+  log: Pick<FastifyBaseLogger, 'warn'>,
   { firstAfterMs, everyMs }: PruneSchedule = SCHEDULE,
 ): () => Promise<void> {
   let running: Promise<void> | undefined;

@@ -208,8 +208,8 @@ for (const backend of backends) {
       // The log table is away: every pass fails until it is back.
       await sql`alter table item_changes rename to item_changes_away`.execute(database.db);
       const warnings: string[] = [];
-      const log = { warn: (_fields: unknown, message: string) => warnings.push(message) };
-      const stop = pruneHistory(database, 30, log as never, { firstAfterMs: 10, everyMs: 50 });
+      const log = { warn: (_fields: unknown, message?: string) => void warnings.push(message ?? '') };
+      const stop = pruneHistory(database, 30, log, { firstAfterMs: 10, everyMs: 50 });
       t.after(stop);
       await eventually(async () => assert.ok(warnings.length >= 1));
       assert.equal(warnings[0], 'Could not prune the price history; will retry');
