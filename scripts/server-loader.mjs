@@ -51,14 +51,16 @@ const run = () => {
 
 if (warmUp) {
   const data = mkdtempSync(join(tmpdir(), 'pricebook-warm-up-'));
-  const port = await new Promise((resolve) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address();
-      probe.close(() => resolve(port));
-    });
-  });
+  // Free ports for the API and the metrics: a server already running here (on the default ports)
+  // must not keep the build from writing the cache. Both probes are open at once, so they differ.
+  const probes = [createServer(), createServer()];
+  const [port, metricsPort] = await Promise.all(
+    probes.map((probe) => new Promise((resolve) => probe.listen(0, '127.0.0.1', () => resolve(probe.address().port)))),
+  );
+  await Promise.all(probes.map((probe) => new Promise((resolve) => probe.close(resolve))));
   Object.assign(process.env, {
     PORT: String(port),
+    METRICS_PORT: String(metricsPort),
     HOST: '127.0.0.1',
     DATABASE_URL: `sqlite:${join(data, 'db.sqlite3')}`,
     LOG_FILE: '',

@@ -10,6 +10,7 @@ import {
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
+import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -20,9 +21,30 @@ import { waitFor } from '../helpers/wait.js';
 
 // What ships: the esbuild bundle (dist/server.cjs) started by the loader (dist/server.js) from
 // V8's code cache. Built once, into a copy of the project's layout, so dist/ is left alone: the
-// second test spoils the cache the first one found.
+// second test spoils the cache the first one found. Built while the default ports are taken: the
+// build's throwaway server must not need them.
 
 const ROOT = PROJECT;
+
+/** Listens on the default port and metrics port while it runs, as a server already running here would. */
+async function withDefaultPortsTaken<T>(run: () => T): Promise<T> {
+  const taken = await Promise.all(
+    [8000, 9464].map(
+      (port) =>
+        new Promise<Server | undefined>((resolve) => {
+          const server = createServer();
+          // Taken already (by another process): the same case for the build.
+          server.once('error', () => resolve(undefined));
+          server.listen(port, '127.0.0.1', () => resolve(server));
+        }),
+    ),
+  );
+  try {
+    return run();
+  } finally {
+    await Promise.all(taken.map((server) => server && new Promise((resolve) => server.close(resolve))));
+  }
+}
 
 function buildCopy(): string {
   const dir = mkdtempSync(join(tmpdir(), 'pricebook-bundle-'));
@@ -57,8 +79,8 @@ async function roundTrip(dir: string) {
 
 describe('the bundle as shipped', () => {
   let dir = '';
-  before(() => {
-    dir = buildCopy();
+  before(async () => {
+    dir = await withDefaultPortsTaken(buildCopy);
   });
   after(() => {
     if (dir) rmSync(dir, { recursive: true, force: true });
