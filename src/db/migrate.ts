@@ -23,7 +23,8 @@ async function upToDate(database: Database, migrations: Record<string, Migration
  * Brings the schema up to date with `migrations` (by name, applied in name order). Safe when
  * several replicas start at once: Kysely takes a lock (an advisory lock on PostgreSQL, the write
  * lock on SQLite) and skips what is already applied. A database already up to date is seen with
- * two small reads (is there a migration table, and what it lists), without the lock. Returns the names it applied.
+ * two small reads (is there a migration table, and what it lists), without the lock. Returns the
+ * names it applied.
  */
 export async function migrateToLatest(database: Database, migrations: Record<string, Migration>): Promise<string[]> {
   // Every start and every replica would otherwise pay for Kysely's lock and its catalog reads.

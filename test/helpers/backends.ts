@@ -48,7 +48,8 @@ async function withClient<T>(url: string, run: (client: pg.Client) => Promise<T>
   }
 }
 
-const admin = <T>(run: (client: pg.Client) => Promise<T>): Promise<T> => withClient(POSTGRES_ADMIN_URL, run);
+/** Runs `run` on a session of its own on the admin database, ended after. */
+export const admin = <T>(run: (client: pg.Client) => Promise<T>): Promise<T> => withClient(POSTGRES_ADMIN_URL, run);
 
 // A test database is named for the machine and the process that made it, so that one a killed run
 // left behind (its process gone) can be told from one a running test still uses, also when several
