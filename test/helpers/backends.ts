@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, type TestContext } from 'node:test';
@@ -228,13 +228,15 @@ async function migratedPostgresDatabase(): Promise<Kept> {
 }
 
 /**
- * A database without rows for one test, which migrates it (on PostgreSQL it already is) and closes
- * everything it opened on it before it calls release(), as build() does. On PostgreSQL, release()
- * empties it for the next test of this process.
+ * A migrated database without rows for one test, which closes everything it opened on it before
+ * it calls release(), as build() does. On PostgreSQL, release() empties it for the next test of
+ * this process.
  */
 export async function emptyDatabase(t: TestContext, backend: Backend): Promise<EmptyDatabase> {
   if (backend === 'sqlite') {
-    return { config: { kind: 'sqlite', path: join(tempDir(t), 'db.sqlite3') }, release: async () => {} };
+    const path = join(tempDir(t), 'db.sqlite3');
+    copyFileSync(await migratedSqliteTemplate(), path);
+    return { config: { kind: 'sqlite', path }, release: async () => {} };
   }
   const database = await migratedPostgresDatabase();
   const release = async () => {
@@ -243,6 +245,27 @@ export async function emptyDatabase(t: TestContext, backend: Backend): Promise<E
     else await dropKept(database);
   };
   return { config: postgresConfig(database.url), release };
+}
+
+// Migrating a new SQLite file costs more CPU than the rest of a test's app together: each test
+// gets a copy of one this process migrated once.
+let sqliteTemplate: Promise<string> | undefined;
+
+function migratedSqliteTemplate(): Promise<string> {
+  sqliteTemplate ??= (async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pricebook-template-'));
+    // At exit, not in after(): called inside a test, after() would remove it when that test ends.
+    process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+    const path = join(dir, 'migrated.sqlite3');
+    const database = await openDatabase({ kind: 'sqlite', path });
+    try {
+      await migrate(database);
+    } finally {
+      await database.close();
+    }
+    return path;
+  })();
+  return sqliteTemplate;
 }
 
 /** A fresh, empty database of the given kind, removed when the test ends. */

@@ -7,7 +7,6 @@ import { type Config, loadConfig } from '../../src/config.js';
 import { type Database, openDatabase } from '../../src/db/database.js';
 import type { FieldTable } from '../../src/items/fields.js';
 import { createLogger } from '../../src/logging/logger.js';
-import { migrate } from '../../src/migrations.js';
 import { type Backend, emptyDatabase, tempDir } from './backends.js';
 import { itemsIn, type TestItems } from './items.js';
 
@@ -38,7 +37,7 @@ export async function build(
   options: BuildOptions = {},
 ): Promise<Built> {
   const dir = tempDir(t);
-  const empty = await emptyDatabase(t, backend);
+  const empty = await emptyDatabase(t, backend); // migrated already
   const config = { ...loadConfig({ LOG_FILE: join(dir, 'api.log'), ...env }), database: empty.config };
   const lines: string[] = [];
   const console = new Writable({
@@ -60,7 +59,6 @@ export async function build(
       await empty.release();
     }
   });
-  await migrate(database);
   await options.afterMigrations?.(database);
   app = await buildApp(config, { database, log, fields: options.fields });
   return {
