@@ -15,14 +15,14 @@ const STALL_MS = 50;
 const median = (values: number[]) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
 
 /**
- * The main thread's typical CPU for `work` and for `baseline`, run in turn five times each: a
+ * The main thread's typical CPU for `work` and for `baseline`, run in turn three times each: a
  * garbage collection can lengthen any one run by tens of ms, and on a busy machine a run costs
  * more than on a quiet one, so the two are measured side by side and compared by their medians.
  */
 async function sideBySide(work: () => Promise<unknown>, baseline: () => Promise<unknown>) {
   const workTimes: number[] = [];
   const baselineTimes: number[] = [];
-  for (let run = 0; run < 5; run++) {
+  for (let run = 0; run < 3; run++) {
     baselineTimes.push(await mainThreadCpu(baseline));
     workTimes.push(await mainThreadCpu(work));
   }
