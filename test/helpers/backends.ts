@@ -217,12 +217,7 @@ async function migratedPostgresDatabase(): Promise<Kept> {
   const spare = spares.pop();
   if (spare) return spare;
   const created = await createPostgresDatabase();
-  const database = await openDatabase(postgresConfig(created.url));
-  try {
-    await migrate(database);
-  } finally {
-    await database.close();
-  }
+  await migrateOnce(postgresConfig(created.url));
   migrated ??= await readMigrated(created.url);
   return created;
 }
@@ -247,8 +242,18 @@ export async function emptyDatabase(t: TestContext, backend: Backend): Promise<E
   return { config: postgresConfig(database.url), release };
 }
 
-// Migrating a new SQLite file costs more CPU than the rest of a test's app together: each test
-// gets a copy of one this process migrated once.
+/** Opens the database, brings its schema up to date, and closes it. */
+async function migrateOnce(config: DatabaseConfig): Promise<void> {
+  const database = await openDatabase(config);
+  try {
+    await migrate(database);
+  } finally {
+    await database.close();
+  }
+}
+
+// Migrating a new SQLite file costs about as much CPU as building a test's app: each test gets a
+// copy of one this process migrated once.
 let sqliteTemplate: Promise<string> | undefined;
 
 function migratedSqliteTemplate(): Promise<string> {
@@ -257,12 +262,7 @@ function migratedSqliteTemplate(): Promise<string> {
     // At exit, not in after(): called inside a test, after() would remove it when that test ends.
     process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
     const path = join(dir, 'migrated.sqlite3');
-    const database = await openDatabase({ kind: 'sqlite', path });
-    try {
-      await migrate(database);
-    } finally {
-      await database.close();
-    }
+    await migrateOnce({ kind: 'sqlite', path });
     return path;
   })();
   return sqliteTemplate;
