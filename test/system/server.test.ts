@@ -204,7 +204,8 @@ describe('the server process', { timeout: 300_000 }, () => {
         `Cannot start: PORT ${taken} / HOST 127.0.0.1: the address is already in use`,
       ],
       [
-        { DATABASE_URL: `sqlite:${join(dir, 'db.sqlite3')}`, METRICS_PORT: taken, HOST: '127.0.0.1' },
+        // A port of its own: the default 8000 may be taken (bundle.test.ts takes it on purpose).
+        { DATABASE_URL: `sqlite:${join(dir, 'db.sqlite3')}`, PORT: '0', METRICS_PORT: taken, HOST: '127.0.0.1' },
         `Cannot start: METRICS_PORT ${taken}: the address is already in use`,
       ],
       [
