@@ -25,10 +25,13 @@ const jsonLines = (text: string): Line[] =>
     .filter((line) => line.startsWith('{'))
     .map((line) => JSON.parse(line) as Line);
 
-/** Runs the server until it exits by itself; its exit code and standard error. */
+/**
+ * Runs the server until it exits by itself; its exit code and standard error. Its ports are free
+ * ones unless `env` names them: the default 8000 may be taken (bundle.test.ts takes it on purpose).
+ */
 async function runToExit(env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
   const child = spawn(process.execPath, [await compiledModule('server.js')], {
-    env: { ...process.env, METRICS_PORT: '0', ...env },
+    env: { ...process.env, PORT: '0', METRICS_PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
@@ -204,8 +207,7 @@ describe('the server process', { timeout: 300_000 }, () => {
         `Cannot start: PORT ${taken} / HOST 127.0.0.1: the address is already in use`,
       ],
       [
-        // A port of its own: the default 8000 may be taken (bundle.test.ts takes it on purpose).
-        { DATABASE_URL: `sqlite:${join(dir, 'db.sqlite3')}`, PORT: '0', METRICS_PORT: taken, HOST: '127.0.0.1' },
+        { DATABASE_URL: `sqlite:${join(dir, 'db.sqlite3')}`, METRICS_PORT: taken, HOST: '127.0.0.1' },
         `Cannot start: METRICS_PORT ${taken}: the address is already in use`,
       ],
       [

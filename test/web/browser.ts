@@ -20,9 +20,8 @@ import type { TestItems } from '../helpers/items.js';
 // the browser's user interface) where it is installed, else Debian's Chromium; CHROMIUM_PATH
 // elsewhere (GitHub's runners have /usr/bin/google-chrome). The shell runs the same pages for about
 // a quarter less CPU (CONTRIBUTING).
-const DEBIAN_BROWSERS = ['/usr/bin/chromium-headless-shell', '/usr/bin/chromium'];
-const CHROMIUM =
-  process.env.CHROMIUM_PATH ?? DEBIAN_BROWSERS.find((path) => existsSync(path)) ?? (DEBIAN_BROWSERS.at(-1) as string);
+const HEADLESS_SHELL = '/usr/bin/chromium-headless-shell';
+const CHROMIUM = process.env.CHROMIUM_PATH ?? (existsSync(HEADLESS_SHELL) ? HEADLESS_SHELL : '/usr/bin/chromium');
 const CHROMIUM_ARGS = [
   '--headless',
   '--no-sandbox',
@@ -43,7 +42,7 @@ export const LOCALE = 'en-US';
 
 export const skipWithoutChromium =
   !existsSync(CHROMIUM) && !process.env.CI
-    ? `${CHROMIUM} is missing: install Debian's Chromium (apt-get install -y chromium-headless-shell) to run the browser test`
+    ? `${CHROMIUM} is missing: install Debian's headless shell (apt-get install -y chromium-headless-shell) to run the browser test`
     : false;
 
 export interface ApiItem {
