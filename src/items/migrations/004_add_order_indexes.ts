@@ -1,7 +1,7 @@
 import { type Migration, sql } from 'kysely';
 import type { DatabaseKind } from '../../db/database.js';
 
-// A list ordered by price or product is read in keyset chunks (items/store.ts): each chunk starts
+// A list ordered by price or product is read in keyset chunks (repository/items.ts): each chunk starts
 // after the last row of the one before, in (field, id) order. These indexes let every chunk start
 // where the last one ended instead of sorting the table again. Products are ordered by code point
 // on both databases: SQLite's BINARY collation does it; PostgreSQL needs the "C" collation named,

@@ -7,6 +7,7 @@ import { addOrderIndexes } from './004_add_order_indexes.js';
 import { addImportedVersion } from './005_add_imported_version.js';
 import { createItemChanges } from './006_create_item_changes.js';
 import { itemChangesWithoutAutoincrement } from './007_item_changes_without_autoincrement.js';
+import { productIdIndexOnPostgres } from './008_product_id_index_on_postgres.js';
 
 /** The feature's migrations, in order. Names are never changed once released. */
 export const itemMigrations = (kind: DatabaseKind): Record<string, Migration> => ({
@@ -17,4 +18,5 @@ export const itemMigrations = (kind: DatabaseKind): Record<string, Migration> =>
   '005_add_imported_version': addImportedVersion(),
   '006_create_item_changes': createItemChanges(kind),
   '007_item_changes_without_autoincrement': itemChangesWithoutAutoincrement(kind),
+  '008_product_id_index_on_postgres': productIdIndexOnPostgres(kind),
 });

@@ -5,9 +5,10 @@ import { openDatabase } from '../../../src/db/database.js';
 import { migrateToLatest } from '../../../src/db/migrate.js';
 import { itemMigrations } from '../../../src/items/migrations/index.js';
 import { createItem, deleteItem, itemStore, updateItem } from '../../../src/items/repository/items.js';
-import { freshDatabase } from '../../helpers/backends.js';
+import { freshDatabase, postgresAvailable } from '../../helpers/backends.js';
 
 // Migration 007 (SQLite): the change log's seq without AUTOINCREMENT, its entries kept as they were.
+// Migration 008 (PostgreSQL): the product index becomes (product, id), and back.
 
 type Change = { seq: number; item_id: number; version: number; kind: string; product: string; price: number };
 
@@ -15,7 +16,9 @@ test('007 keeps every change-log entry, and seqs keep increasing from the highes
   const database = await openDatabase(await freshDatabase(t, 'sqlite'));
   t.after(() => database.close());
   const all = itemMigrations('sqlite');
-  const upTo006 = Object.fromEntries(Object.entries(all).filter(([name]) => name < '007'));
+  const upTo = (last: string) => Object.fromEntries(Object.entries(all).filter(([name]) => name <= last));
+  const upTo006 = upTo('006_create_item_changes');
+  const upTo007 = upTo('007_item_changes_without_autoincrement');
   await migrateToLatest(database, upTo006);
   const store = itemStore(database);
   const a = await createItem(store, { product: 'Apple', price: 1 });
@@ -33,7 +36,7 @@ test('007 keeps every change-log entry, and seqs keep increasing from the highes
   assert.equal(before.length, 4);
   assert.match((await tableSql()) ?? '', /autoincrement/i);
 
-  assert.deepEqual(await migrateToLatest(database, all), ['007_item_changes_without_autoincrement']);
+  assert.deepEqual(await migrateToLatest(database, upTo007), ['007_item_changes_without_autoincrement']);
   assert.doesNotMatch((await tableSql()) ?? '', /autoincrement/i);
   assert.deepEqual(await changes(), before, 'every entry kept, seq and all');
   const triggers = await sql<{
@@ -47,9 +50,35 @@ test('007 keeps every change-log entry, and seqs keep increasing from the highes
   const after = await changes();
   assert.deepEqual(after.at(-1), { seq: 5, item_id: a.id, version: 3, kind: 'updated', product: 'Apple', price: 4 });
 
-  const migrator = new Migrator({ db: database.db, provider: { getMigrations: async () => all } });
+  const migrator = new Migrator({ db: database.db, provider: { getMigrations: async () => upTo007 } });
   const { error } = await migrator.migrateDown();
   assert.equal(error, undefined);
   assert.match((await tableSql()) ?? '', /autoincrement/i, 'down brings AUTOINCREMENT back');
   assert.deepEqual(await changes(), after);
+});
+
+test('008 replaces the product index by (product, id) on PostgreSQL, and down brings it back', {
+  skip: postgresAvailable ? false : 'PostgreSQL is not available',
+}, async (t) => {
+  const database = await openDatabase(await freshDatabase(t, 'postgres'));
+  t.after(() => database.close());
+  const all = itemMigrations('postgres');
+  const productIndexes = async () =>
+    (
+      await sql<{ indexname: string; indexdef: string }>`select indexname, indexdef from pg_indexes
+        where tablename = 'items'
+          and indexname in ('items_product_idx', 'items_product_id_idx', 'items_product_c_id_idx')
+        order by indexname`.execute(database.db)
+    ).rows.map((row) => row.indexdef.replace(/^.* USING /, `${row.indexname} `));
+  assert.deepEqual(await migrateToLatest(database, all), Object.keys(all));
+  assert.deepEqual(await productIndexes(), [
+    'items_product_c_id_idx btree (product COLLATE "C", id)',
+    'items_product_id_idx btree (product, id)',
+  ]);
+  const migrator = new Migrator({ db: database.db, provider: { getMigrations: async () => all } });
+  assert.equal((await migrator.migrateDown()).error, undefined);
+  assert.deepEqual(await productIndexes(), [
+    'items_product_c_id_idx btree (product COLLATE "C", id)',
+    'items_product_idx btree (product)',
+  ]);
 });

@@ -2,11 +2,19 @@ import assert from 'node:assert/strict';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { type TestContext, test } from 'node:test';
-import { type KyselyPlugin, sql } from 'kysely';
+import { type CompiledQuery, type KyselyPlugin, sql } from 'kysely';
 import { type Database, openDatabase } from '../../../src/db/database.js';
-import { createItem, getItem, itemStore, listItems, STALE, updateItem } from '../../../src/items/repository/items.js';
+import {
+  createItem,
+  getItem,
+  itemStore,
+  listItems,
+  listItemsInChunks,
+  STALE,
+  updateItem,
+} from '../../../src/items/repository/items.js';
 import { migrate } from '../../../src/migrations.js';
-import { backends, freshDatabase, tempDir } from '../../helpers/backends.js';
+import { backends, freshDatabase, postgresAvailable, tempDir } from '../../helpers/backends.js';
 
 // The items repository over both databases: queries prepared once per shape and right; writes
 // run in the group commit on SQLite; an update that changes nothing writes nothing.
@@ -104,4 +112,60 @@ test('on SQLite, writes made through the repository in one turn share one commit
     updated.map((item) => item && typeof item === 'object' && [item.price, item.version]),
     Array.from({ length: 10 }, () => [99, 2]),
   );
+});
+
+interface PlanNode {
+  'Index Name'?: string;
+  'Actual Rows': number;
+  'Rows Removed by Filter'?: number;
+  Plans?: PlanNode[];
+}
+const planNodes = (node: PlanNode): PlanNode[] => [node, ...(node.Plans ?? []).flatMap(planNodes)];
+
+// PostgreSQL plans a named statement once for any value (a generic plan). For `?product=`, read
+// in id order a chunk at a time, that plan must not walk the primary key and filter every row
+// (migration 008); the table is freshly loaded, without statistics, as after a bulk import.
+test("a list filtered by product reads only that product's rows, in any plan (postgres)", {
+  skip: postgresAvailable ? false : 'PostgreSQL is not available',
+}, async (t) => {
+  const database = await openDatabase(await freshDatabase(t, 'postgres'));
+  t.after(() => database.close());
+  await migrate(database);
+  await sql`insert into items (product, price, product_search)
+    select 'P' || (i % 500), i, 'p' || (i % 500) from generate_series(1, 5000) as i`.execute(database.db);
+  let compiled: CompiledQuery | undefined;
+  const store = itemStore({
+    ...database,
+    run: (query) => {
+      compiled = query;
+      return database.run(query);
+    },
+  });
+  const chunks = listItemsInChunks(store, { product: 'P7' }, [], 20_000);
+  const rows = (await chunks.next()).value as Array<{ id: number }>;
+  assert.deepEqual(
+    rows.map((row) => row.id),
+    Array.from({ length: 10 }, (_, i) => 7 + 500 * i),
+  );
+  const query = compiled as CompiledQuery;
+  const plan = await database.db.connection().execute(async (db) => {
+    await sql.raw(`prepare chunk as ${query.sql}`).execute(db);
+    await sql`set plan_cache_mode = force_generic_plan`.execute(db);
+    const values = query.parameters.map((value) => (typeof value === 'string' ? `'${value}'` : String(value)));
+    const { rows } = await sql
+      .raw<{ 'QUERY PLAN': Array<{ Plan: PlanNode }> }>(
+        `explain (analyze, format json) execute chunk(${values.join(', ')})`,
+      )
+      .execute(db);
+    await sql`deallocate chunk`.execute(db);
+    await sql`reset plan_cache_mode`.execute(db);
+    return (rows[0] as { 'QUERY PLAN': Array<{ Plan: PlanNode }> })['QUERY PLAN'][0]?.Plan as PlanNode;
+  });
+  const nodes = planNodes(plan);
+  assert.ok(
+    nodes.some((node) => node['Index Name'] === 'items_product_id_idx'),
+    `read by the (product, id) index: ${JSON.stringify(plan)}`,
+  );
+  const removed = nodes.reduce((sum, node) => sum + (node['Rows Removed by Filter'] ?? 0), 0);
+  assert.equal(removed, 0, `no row read only to be filtered out: ${JSON.stringify(plan)}`);
 });
