@@ -57,7 +57,7 @@ test('007 keeps every change-log entry, and seqs keep increasing from the highes
   assert.deepEqual(await changes(), after);
 });
 
-test('008 replaces the product index by (product, id) on PostgreSQL, and down brings it back', {
+test('008 replaces the product index by (product, id) on PostgreSQL, also when built beforehand; down brings it back', {
   skip: postgresAvailable ? false : 'PostgreSQL is not available',
 }, async (t) => {
   const database = await openDatabase(await freshDatabase(t, 'postgres'));
@@ -70,7 +70,11 @@ test('008 replaces the product index by (product, id) on PostgreSQL, and down br
           and indexname in ('items_product_idx', 'items_product_id_idx', 'items_product_c_id_idx')
         order by indexname`.execute(database.db)
     ).rows.map((row) => row.indexdef.replace(/^.* USING /, `${row.indexname} `));
-  assert.deepEqual(await migrateToLatest(database, all), Object.keys(all));
+  const upTo007 = Object.fromEntries(Object.entries(all).filter(([name]) => name < '008'));
+  await migrateToLatest(database, upTo007);
+  // As an operator may do beforehand (DEPLOY.md), without holding writes: 008 then only drops the old one.
+  await sql`create index concurrently items_product_id_idx on items (product, id)`.execute(database.db);
+  assert.deepEqual(await migrateToLatest(database, all), ['008_product_id_index_on_postgres']);
   assert.deepEqual(await productIndexes(), [
     'items_product_c_id_idx btree (product COLLATE "C", id)',
     'items_product_id_idx btree (product, id)',

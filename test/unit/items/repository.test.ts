@@ -116,10 +116,10 @@ test('on SQLite, writes made through the repository in one turn share one commit
 
 interface PlanNode {
   'Index Name'?: string;
-  'Actual Rows': number;
   'Rows Removed by Filter'?: number;
   Plans?: PlanNode[];
 }
+type Explained = { 'QUERY PLAN': Array<{ Plan: PlanNode }> };
 const planNodes = (node: PlanNode): PlanNode[] => [node, ...(node.Plans ?? []).flatMap(planNodes)];
 
 // PostgreSQL plans a named statement once for any value (a generic plan). For `?product=`, read
@@ -153,13 +153,11 @@ test("a list filtered by product reads only that product's rows, in any plan (po
     await sql`set plan_cache_mode = force_generic_plan`.execute(db);
     const values = query.parameters.map((value) => (typeof value === 'string' ? `'${value}'` : String(value)));
     const { rows } = await sql
-      .raw<{ 'QUERY PLAN': Array<{ Plan: PlanNode }> }>(
-        `explain (analyze, format json) execute chunk(${values.join(', ')})`,
-      )
+      .raw<Explained>(`explain (analyze, format json) execute chunk(${values.join(', ')})`)
       .execute(db);
     await sql`deallocate chunk`.execute(db);
     await sql`reset plan_cache_mode`.execute(db);
-    return (rows[0] as { 'QUERY PLAN': Array<{ Plan: PlanNode }> })['QUERY PLAN'][0]?.Plan as PlanNode;
+    return (rows[0] as Explained)['QUERY PLAN'][0]?.Plan as PlanNode;
   });
   const nodes = planNodes(plan);
   assert.ok(
