@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Migrator, sql } from 'kysely';
+import { type Migration, Migrator, sql } from 'kysely';
 import { openDatabase } from '../../../src/db/database.js';
 import { migrateToLatest } from '../../../src/db/migrate.js';
 import { itemMigrations } from '../../../src/items/migrations/index.js';
@@ -10,15 +10,18 @@ import { freshDatabase, postgresAvailable } from '../../helpers/backends.js';
 // Migration 007 (SQLite): the change log's seq without AUTOINCREMENT, its entries kept as they were.
 // Migration 008 (PostgreSQL): the product index becomes (product, id), and back.
 
+/** The migrations up to and including `last`. */
+const upTo = (all: Record<string, Migration>, last: string) =>
+  Object.fromEntries(Object.entries(all).filter(([name]) => name <= last));
+
 type Change = { seq: number; item_id: number; version: number; kind: string; product: string; price: number };
 
 test('007 keeps every change-log entry, and seqs keep increasing from the highest (sqlite)', async (t) => {
   const database = await openDatabase(await freshDatabase(t, 'sqlite'));
   t.after(() => database.close());
   const all = itemMigrations('sqlite');
-  const upTo = (last: string) => Object.fromEntries(Object.entries(all).filter(([name]) => name <= last));
-  const upTo006 = upTo('006_create_item_changes');
-  const upTo007 = upTo('007_item_changes_without_autoincrement');
+  const upTo006 = upTo(all, '006_create_item_changes');
+  const upTo007 = upTo(all, '007_item_changes_without_autoincrement');
   await migrateToLatest(database, upTo006);
   const store = itemStore(database);
   const a = await createItem(store, { product: 'Apple', price: 1 });
@@ -70,8 +73,7 @@ test('008 replaces the product index by (product, id) on PostgreSQL, also when b
           and indexname in ('items_product_idx', 'items_product_id_idx', 'items_product_c_id_idx')
         order by indexname`.execute(database.db)
     ).rows.map((row) => row.indexdef.replace(/^.* USING /, `${row.indexname} `));
-  const upTo007 = Object.fromEntries(Object.entries(all).filter(([name]) => name < '008'));
-  await migrateToLatest(database, upTo007);
+  await migrateToLatest(database, upTo(all, '007_item_changes_without_autoincrement'));
   // As an operator may do beforehand (DEPLOY.md), without holding writes: 008 then only drops the old one.
   await sql`create index concurrently items_product_id_idx on items (product, id)`.execute(database.db);
   assert.deepEqual(await migrateToLatest(database, all), ['008_product_id_index_on_postgres']);
