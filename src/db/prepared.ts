@@ -57,6 +57,21 @@ interface Compiled {
   sql: string;
   /** Per parameter position: the name of the value to put there, or a constant of the query. */
   slots: Array<{ name: string } | { constant: unknown }>;
+  /** Run through the database's general path (see PreparedOptions.planEachRun). */
+  planEachRun: boolean;
+}
+
+export interface PreparedOptions<Shape> {
+  /** Shapes kept at most; the least recently used go first. */
+  maxShapes?: number;
+  /**
+   * True for a shape whose best plan depends on its values. The runner's fast path runs a named
+   * statement, which PostgreSQL plans once for any values (a generic plan); a search term's or a
+   * price range's selectivity is known only from the value, and a generic plan may walk the whole
+   * table. Such a shape runs through Kysely (`runner.db`), as an unnamed statement that
+   * PostgreSQL plans with its values, on the same connection or transaction.
+   */
+  planEachRun?: (shape: Shape) => boolean;
 }
 
 export type Prepared<Shape, Params, R> = (runner: QueryRunner, shape: Shape, params: Params) => Promise<QueryResult<R>>;
@@ -69,7 +84,7 @@ export type Prepared<Shape, Params, R> = (runner: QueryRunner, shape: Shape, par
 export function prepared<Shape, Params, R>(
   build: (db: Kysely<unknown>, shape: Shape, params: Params) => Compilable<R>,
   keyOf: (shape: Shape) => string = (shape) => JSON.stringify(shape),
-  maxShapes = 64,
+  { maxShapes = 64, planEachRun = () => false }: PreparedOptions<Shape> = {},
 ): Prepared<Shape, Params, R> {
   const compiled = new LRUCache<string, Compiled>({ max: maxShapes });
   const compile = (runner: QueryRunner, shape: Shape): Compiled => {
@@ -79,17 +94,19 @@ export function prepared<Shape, Params, R>(
       slots: query.parameters.map((value) =>
         isPlaceholder(value) ? { name: value[PLACEHOLDER] } : { constant: value },
       ),
+      planEachRun: planEachRun(shape),
     };
   };
   return async (runner, shape, params) => {
     const key = `${runner.kind}\u0000${keyOf(shape)}`;
     const known = compiled.get(key);
-    const { sql, slots } = known ?? compile(runner, shape);
-    const values = slots.map((slot) =>
+    const entry = known ?? compile(runner, shape);
+    const values = entry.slots.map((slot) =>
       'name' in slot ? (params as Record<string, unknown>)[slot.name] : slot.constant,
     );
-    const result = await runner.run<R>(CompiledQuery.raw(sql, values));
-    if (!known) compiled.set(key, { sql, slots });
+    const query = CompiledQuery.raw(entry.sql, values);
+    const result = await (entry.planEachRun ? runner.db.executeQuery<R>(query) : runner.run<R>(query));
+    if (!known) compiled.set(key, entry);
     return result;
   };
 }

@@ -106,6 +106,13 @@ export async function getItem(
   return rows[0];
 }
 
+/**
+ * A filter whose selectivity only its values tell: search terms and price bounds. Lists with one
+ * are planned with their values (db/prepared.ts); with `?product=`, (product, id) is the best
+ * plan for any product (migration 008).
+ */
+const dependsOnValues = (filter: FilterShape) => filter.search > 0 || filter.priceMin || filter.priceMax;
+
 interface ListShape {
   filter: FilterShape;
   order: ItemOrder;
@@ -119,23 +126,27 @@ interface ListShape {
 
 type ListParams = FilterParams & { limit: number; offset: number } & Record<`after${number}`, unknown>;
 
-const listQuery = prepared<ListShape & { fields: FieldTable }, ListParams, Record_>((db, shape, p) => {
-  const columns = shape.order.map((key) => orderColumn(key.field, shape.kind, shape.fields));
-  let q = applyFilter(itemDb({ db }).selectFrom('items').select(shape.columns), shape.filter, p, shape.searched);
-  if (shape.after)
-    q = q.where(
-      afterRow(
-        shape.order,
-        columns,
-        shape.order.map((_, i) => p[`after${i}`]),
-      ),
-    );
-  shape.order.forEach((key, i) => {
-    q = q.orderBy(columns[i] as never, key.descending ? 'desc' : 'asc');
-  });
-  q = q.limit(p.limit);
-  return shape.page ? q.offset(p.offset) : q;
-}, keyOfList);
+const listQuery = prepared<ListShape & { fields: FieldTable }, ListParams, Record_>(
+  (db, shape, p) => {
+    const columns = shape.order.map((key) => orderColumn(key.field, shape.kind, shape.fields));
+    let q = applyFilter(itemDb({ db }).selectFrom('items').select(shape.columns), shape.filter, p, shape.searched);
+    if (shape.after)
+      q = q.where(
+        afterRow(
+          shape.order,
+          columns,
+          shape.order.map((_, i) => p[`after${i}`]),
+        ),
+      );
+    shape.order.forEach((key, i) => {
+      q = q.orderBy(columns[i] as never, key.descending ? 'desc' : 'asc');
+    });
+    q = q.limit(p.limit);
+    return shape.page ? q.offset(p.offset) : q;
+  },
+  keyOfList,
+  { planEachRun: (shape) => dependsOnValues(shape.filter) },
+);
 
 function keyOfList(shape: ListShape): string {
   // The field table is part of the store, not of the shape: it is the same for a store's lifetime.
@@ -203,6 +214,8 @@ const countQuery = prepared<{ filter: FilterShape; searched: string[] }, FilterP
       p,
       shape.searched,
     ),
+  undefined,
+  { planEachRun: (shape) => dependsOnValues(shape.filter) },
 );
 
 export async function countItems(store: ItemStore, filter: ItemFilter = {}): Promise<number> {

@@ -85,7 +85,7 @@ test('constants of a query stay in it; at most maxShapes shapes are kept', async
     (db, shape, p) =>
       typed(db).selectFrom('t').selectAll().where('v', '=', 'const').where('n', '>', shape).where('id', '=', p.id),
     String,
-    2,
+    { maxShapes: 2 },
   );
   for (const shape of [0, 1, 2]) assert.equal((await limited(runner, shape, { id: 1 })).rows.length, 1);
   const before = counter.builds;
@@ -106,4 +106,28 @@ test('a query that fails is not kept: the next run builds it again', async (t) =
   await assert.rejects(() => failing(runner, null, { id: 1 }), /no such table/);
   await assert.rejects(() => failing(runner, null, { id: 1 }), /no such table/);
   assert.equal(counter.builds, 2);
+});
+
+test("a shape planned with its values runs through the runner's Kysely, not its fast path", async (t) => {
+  const { db, runner } = await open(t);
+  await db.insertInto('t').values({ id: 1, v: 'a', n: 5 }).execute();
+  const fastRuns: string[] = [];
+  const counted: QueryRunner = {
+    ...runner,
+    run: (compiled) => {
+      fastRuns.push(compiled.sql);
+      return runner.run(compiled);
+    },
+  };
+  const byV = prepared<{ planned: boolean }, { v: string }, Tables['t']>(
+    (db, _shape, p) => typed(db).selectFrom('t').selectAll().where('v', '=', p.v),
+    (shape) => String(shape.planned),
+    { planEachRun: (shape) => shape.planned },
+  );
+  for (let run = 0; run < 2; run++) {
+    assert.deepEqual((await byV(counted, { planned: true }, { v: 'a' })).rows, [{ id: 1, v: 'a', n: 5 }]);
+  }
+  assert.deepEqual(fastRuns, [], 'planned with its values: never the fast path, also once kept');
+  assert.deepEqual((await byV(counted, { planned: false }, { v: 'a' })).rows, [{ id: 1, v: 'a', n: 5 }]);
+  assert.equal(fastRuns.length, 1, 'any other shape: the fast path');
 });
