@@ -66,9 +66,9 @@ export interface PreparedOptions<Shape> {
   maxShapes?: number;
   /**
    * True for a shape whose best plan depends on its values. The runner's fast path runs a named
-   * statement, which PostgreSQL plans once for any values (a generic plan); a search term's or a
-   * price range's selectivity is known only from the value, and a generic plan may walk the whole
-   * table. Such a shape runs through Kysely (`runner.db`), as an unnamed statement that
+   * statement, which PostgreSQL plans once for any values (a generic plan); how many rows a
+   * pattern or a range matches is known only from the value, and a generic plan may walk the
+   * whole table. Such a shape runs through Kysely (`runner.db`), as an unnamed statement that
    * PostgreSQL plans with its values, on the same connection or transaction.
    */
   planEachRun?: (shape: Shape) => boolean;
