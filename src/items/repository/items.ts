@@ -111,7 +111,9 @@ export async function getItem(
  * are planned with their values (db/prepared.ts); with `?product=`, (product, id) is the best
  * plan for any product (migration 008).
  */
-const dependsOnValues = (filter: FilterShape) => filter.search > 0 || filter.priceMin || filter.priceMax;
+const plannedWithValues = {
+  planEachRun: ({ filter }: { filter: FilterShape }) => filter.search > 0 || filter.priceMin || filter.priceMax,
+};
 
 interface ListShape {
   filter: FilterShape;
@@ -145,7 +147,7 @@ const listQuery = prepared<ListShape & { fields: FieldTable }, ListParams, Recor
     return shape.page ? q.offset(p.offset) : q;
   },
   keyOfList,
-  { planEachRun: (shape) => dependsOnValues(shape.filter) },
+  plannedWithValues,
 );
 
 function keyOfList(shape: ListShape): string {
@@ -215,7 +217,7 @@ const countQuery = prepared<{ filter: FilterShape; searched: string[] }, FilterP
       shape.searched,
     ),
   undefined,
-  { planEachRun: (shape) => dependsOnValues(shape.filter) },
+  plannedWithValues,
 );
 
 export async function countItems(store: ItemStore, filter: ItemFilter = {}): Promise<number> {

@@ -114,6 +114,19 @@ test('on SQLite, writes made through the repository in one turn share one commit
   );
 });
 
+/** A store over `database` that records each query its fast path (database.run) is given. */
+function recordingFastPath(database: Database) {
+  const fastRuns: CompiledQuery[] = [];
+  const store = itemStore({
+    ...database,
+    run: (query) => {
+      fastRuns.push(query);
+      return database.run(query);
+    },
+  });
+  return { store, fastRuns };
+}
+
 interface PlanNode {
   'Index Name'?: string;
   'Rows Removed by Filter'?: number;
@@ -133,21 +146,14 @@ test("a list filtered by product reads only that product's rows, in any plan (po
   await migrate(database);
   await sql`insert into items (product, price, product_search)
     select 'P' || (i % 500), i, 'p' || (i % 500) from generate_series(1, 5000) as i`.execute(database.db);
-  let compiled: CompiledQuery | undefined;
-  const store = itemStore({
-    ...database,
-    run: (query) => {
-      compiled = query;
-      return database.run(query);
-    },
-  });
+  const { store, fastRuns } = recordingFastPath(database);
   const chunks = listItemsInChunks(store, { product: 'P7' }, [], 20_000);
   const rows = (await chunks.next()).value as Array<{ id: number }>;
   assert.deepEqual(
     rows.map((row) => row.id),
     Array.from({ length: 10 }, (_, i) => 7 + 500 * i),
   );
-  const query = compiled as CompiledQuery;
+  const query = fastRuns.at(-1) as CompiledQuery;
   const plan = await database.db.connection().execute(async (db) => {
     await sql.raw(`prepare chunk as ${query.sql}`).execute(db);
     await sql`set plan_cache_mode = force_generic_plan`.execute(db);
@@ -176,14 +182,7 @@ for (const backend of backends) {
     const database = await openDatabase(await freshDatabase(t, backend));
     t.after(() => database.close());
     await migrate(database);
-    const fastRuns: string[] = [];
-    const store = itemStore({
-      ...database,
-      run: (query) => {
-        fastRuns.push(query.sql);
-        return database.run(query);
-      },
-    });
+    const { store, fastRuns } = recordingFastPath(database);
     const apple = await createItem(store, { product: 'Apple', price: 5 });
     await createItem(store, { product: 'Pear', price: 9 });
     fastRuns.length = 0;
