@@ -14,6 +14,11 @@ export interface Database {
   db: Db;
   kind: DatabaseKind;
   /**
+   * True when an UPDATE rewrites the index entries of every column it sets, even to the value the
+   * column had (SQLite); false when unchanged entries are left alone (PostgreSQL compares values).
+   */
+  indexesRewrittenWhenSet: boolean;
+  /**
    * Runs a compiled query the quickest way the driver knows, past Kysely's executor (a connection
    * provider and several promises per query cost more than a point lookup): on SQLite a read at
    * once and a write in the group commit, on PostgreSQL one pooled query with its deadline.
@@ -50,6 +55,7 @@ export async function openDatabase(config: DatabaseConfig): Promise<Database> {
     return {
       db,
       kind: 'sqlite',
+      indexesRewrittenWhenSet: true,
       run,
       read: run,
       changeToken: () => dialect.changeToken(),

@@ -37,6 +37,7 @@ export async function openPostgres(config: PostgresConfig): Promise<Database> {
   return {
     db,
     kind: 'postgres',
+    indexesRewrittenWhenSet: false,
     run,
     read: readCache(changeToken, run),
     changeToken,

@@ -20,6 +20,12 @@ export interface Field<T = unknown> {
   metadata: Record<string, unknown> & { type: string };
   /** Text stored beside the value for case-insensitive `?search=` (a column `<name>_search`). */
   searchForm?: (value: T) => string;
+  /**
+   * An update usually sends this value unchanged (a product's name, while its price changes). On
+   * a database that rewrites index entries for every column an update sets, an update first
+   * tries to leave it out (repository/items.ts).
+   */
+  usuallyUnchanged?: true;
 }
 
 export interface Invalid {
@@ -44,6 +50,7 @@ export function text(options: {
   description?: string;
   /** Stored in a search form beside the value, so that `?search=` finds it (search.ts). */
   searchForm?: (value: string) => string;
+  usuallyUnchanged?: true;
 }): Field<string> {
   const { label, maxLength } = options;
   return {
@@ -72,6 +79,7 @@ export function text(options: {
     },
     metadata: { type: 'string', max_length: maxLength },
     ...(options.searchForm ? { searchForm: options.searchForm } : {}),
+    ...(options.usuallyUnchanged ? { usuallyUnchanged: true } : {}),
   };
 }
 
@@ -123,6 +131,7 @@ export const ITEM_FIELDS = {
     maxLength: 20,
     description: 'Trimmed; 1–20 Unicode code points.',
     searchForm,
+    usuallyUnchanged: true,
   }),
   price: integer({ label: 'Price', min: 0, max: 2147483647 }),
 };

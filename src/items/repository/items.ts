@@ -267,8 +267,11 @@ const writeKey = ({ store, filter, conditional }: WriteShape) =>
 /** The conditions of a write: the id, the item URL's filters, and If-Match's version when given. */
 type WriteParams = FilterParams & { id: number; expectedVersion: number };
 
-/** An update: which columns it sets (fields and their search forms), and which fields it changes. */
-type UpdateShape = WriteShape & { names: string[]; fields: string[] };
+/**
+ * An update: which columns it sets (fields and their search forms), which fields it changes, and
+ * which fields it keeps (they must already hold the values given).
+ */
+type UpdateShape = WriteShape & { names: string[]; fields: string[]; kept: string[] };
 
 const updateQuery = prepared<UpdateShape, WriteParams & Values, Record_>(
   (db, shape, p) => {
@@ -278,12 +281,13 @@ const updateQuery = prepared<UpdateShape, WriteParams & Values, Record_>(
       .where('id', '=', p.id);
     q = applyFilter(q as never, shape.filter, p, shape.store.searched) as unknown as typeof q;
     if (shape.conditional) q = q.where('version', '=', p.expectedVersion);
+    for (const name of shape.kept) q = q.where(sql<SqlBool>`${sql.ref(name)} = ${p[`new_${name}`]}`);
     // Only an update that changes a value writes (and so bumps the version): a PUT of the same
     // values is no change. Columns are NOT NULL, so `<>` is exact.
     const differs = shape.fields.map((name) => sql`${sql.ref(name)} <> ${p[`new_${name}`]}`);
     return q.where(sql<SqlBool>`(${sql.join(differs, sql` or `)})`).returning(shape.store.columns);
   },
-  (shape) => `${writeKey(shape)}\u0000${shape.names.join()}\u0000${shape.fields.join()}`,
+  (shape) => `${writeKey(shape)}\u0000${shape.names.join()}\u0000${shape.fields.join()}\u0000${shape.kept.join()}`,
 );
 
 export interface WriteConditions {
@@ -298,6 +302,11 @@ export interface WriteConditions {
  * in one statement. Only when it writes nothing is the item read, to tell why: it does not exist
  * (undefined), it has another version than expected (STALE), or nothing would change (the item).
  * In a transaction when a runner is given.
+ *
+ * Where setting a column rewrites its index entries even to the same value (SQLite), an update
+ * that names a field which usually stays the same (the product, when a PUT edits the price) first
+ * tries to leave it out, on the condition that it already holds the value given; only when that
+ * writes nothing does the update set every field. Either way one statement decides what is written.
  */
 export async function updateItem(
   store: ItemStore,
@@ -309,14 +318,25 @@ export async function updateItem(
   const fields = Object.keys(changes).filter((name) => name in store.fields && changes[name] !== undefined);
   if (fields.length > 0) {
     const row = columnValues(store, Object.fromEntries(fields.map((name) => [name, changes[name]])));
-    const conditional = expectedVersion !== undefined;
-    const shape = { store, filter: filterShape(filter), conditional, names: Object.keys(row), fields };
     const values = params(filter) as WriteParams & Values;
     // The new values by names of their own: a filter may name the same column (?product=).
-    for (const name of shape.names) values[`new_${name}`] = row[name];
+    for (const [name, value] of Object.entries(row)) values[`new_${name}`] = value;
     values.id = id;
     values.expectedVersion = expectedVersion ?? 0;
-    const { rows } = await updateQuery(runner, shape, values);
+    const update = (kept: string[]) => {
+      const set = fields.filter((name) => !kept.includes(name));
+      const names = Object.keys(columnValues(store, Object.fromEntries(set.map((name) => [name, row[name]]))));
+      const conditional = expectedVersion !== undefined;
+      return updateQuery(runner, { store, filter: filterShape(filter), conditional, names, fields: set, kept }, values);
+    };
+    const kept = store.database.indexesRewrittenWhenSet
+      ? fields.filter((name) => store.fields[name]?.usuallyUnchanged)
+      : [];
+    if (kept.length > 0 && kept.length < fields.length) {
+      const { rows } = await update(kept);
+      if (rows[0]) return rows[0];
+    }
+    const { rows } = await update([]);
     if (rows[0]) return rows[0];
   }
   const item = await getItem(store, id, filter, runner);
