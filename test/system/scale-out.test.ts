@@ -5,6 +5,7 @@ import { describe, test } from 'node:test';
 import { createPostgresDatabase, postgresAvailable, tempDir } from '../helpers/backends.js';
 import { httpCall } from '../helpers/reliability.js';
 import { inParallel, type ServerProcess, startServer } from '../helpers/server-process.js';
+import { waitFor } from '../helpers/wait.js';
 
 // Many replicas, one database: 1,000 creates, 64 at a time, spread round-robin over the replicas,
 // with updates and deletes racing them. Afterwards every acknowledged create is there exactly
@@ -82,6 +83,16 @@ async function assertConsistent(servers: ServerProcess[], result: Awaited<Return
   }
 }
 
+/** How many processes have logged that they listen, in a server's console output. */
+function listeningWorkers(output: string): number {
+  const pids = output
+    .split('\n')
+    .slice(0, -1) // the last line may be still arriving
+    .filter((line) => line.includes('"Listening on '))
+    .map((line) => (JSON.parse(line) as { pid: number }).pid);
+  return new Set(pids).size;
+}
+
 async function stopAll(servers: ServerProcess[]) {
   const codes = await Promise.all(servers.map((server) => server.stop()));
   assert.deepEqual(
@@ -115,6 +126,9 @@ describe('scale-out', { timeout: 240_000 }, () => {
       LOG_FILE: join(dir, 'api.log'),
     });
     t.after(() => server.stop('SIGKILL'));
+    // /healthz answers once one worker listens. The load's kept-alive connections are all opened
+    // at its start, so it waits for the second worker, or on a busy machine the first gets them all.
+    await waitFor(() => listeningWorkers(server.output()) === 2, 20_000, 'both workers listening');
     await assertConsistent([server], await hammer([server]));
     await stopAll([server]);
     const { readFileSync } = await import('node:fs');
