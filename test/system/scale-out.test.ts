@@ -3,9 +3,8 @@ import { Agent } from 'node:http';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { createPostgresDatabase, postgresAvailable, tempDir } from '../helpers/backends.js';
-import { httpCall } from '../helpers/reliability.js';
+import { httpCall, logFileLines, waitFor } from '../helpers/reliability.js';
 import { inParallel, type ServerProcess, startServer } from '../helpers/server-process.js';
-import { waitFor } from '../helpers/wait.js';
 
 // Many replicas, one database: 1,000 creates, 64 at a time, spread round-robin over the replicas,
 // with updates and deletes racing them. Afterwards every acknowledged create is there exactly
@@ -83,15 +82,19 @@ async function assertConsistent(servers: ServerProcess[], result: Awaited<Return
   }
 }
 
-/** How many processes have logged that they listen, in a server's console output. */
-function listeningWorkers(output: string): number {
-  const pids = output
+type LogLine = Record<string, unknown>;
+
+/** The complete JSON lines of a server's console output so far (the last may still be arriving). */
+const consoleLines = (output: string): LogLine[] =>
+  output
     .split('\n')
-    .slice(0, -1) // the last line may be still arriving
-    .filter((line) => line.includes('"Listening on '))
-    .map((line) => (JSON.parse(line) as { pid: number }).pid);
-  return new Set(pids).size;
-}
+    .slice(0, -1)
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as LogLine);
+
+/** How many processes wrote a line whose message includes `text`. */
+const processesLogging = (lines: LogLine[], text: string): number =>
+  new Set(lines.filter((line) => String(line.message).includes(text)).map((line) => line.pid)).size;
 
 async function stopAll(servers: ServerProcess[]) {
   const codes = await Promise.all(servers.map((server) => server.stop()));
@@ -128,16 +131,11 @@ describe('scale-out', { timeout: 240_000 }, () => {
     t.after(() => server.stop('SIGKILL'));
     // /healthz answers once one worker listens. The load's kept-alive connections are all opened
     // at its start, so it waits for the second worker, or on a busy machine the first gets them all.
-    await waitFor(() => listeningWorkers(server.output()) === 2, 20_000, 'both workers listening');
+    const listening = () => processesLogging(consoleLines(server.output()), 'Listening on') === 2;
+    await waitFor(listening, 20_000, 'both workers listening');
     await assertConsistent([server], await hammer([server]));
     await stopAll([server]);
-    const { readFileSync } = await import('node:fs');
-    const pids = new Set(
-      readFileSync(join(dir, 'api.log'), 'utf8')
-        .split('\n')
-        .filter((line) => line.includes('[RESPONSE]'))
-        .map((line) => JSON.parse(line).pid),
-    );
-    assert.equal(pids.size, 2, 'both workers answered requests');
+    const answering = processesLogging(logFileLines(join(dir, 'api.log')), '[RESPONSE]');
+    assert.equal(answering, 2, 'both workers answered requests');
   });
 });
