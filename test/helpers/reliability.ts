@@ -103,6 +103,18 @@ export function logFileLines(path: string): Array<Record<string, unknown>> {
     });
 }
 
+/**
+ * The JSON lines of a server's log output, console or file (its other lines skipped). Output read
+ * while the server runs may end in a line still being written: only complete lines are read.
+ */
+export function jsonLogLines(output: string): Array<Record<string, unknown>> {
+  return output
+    .split('\n')
+    .slice(0, -1)
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
 export { waitFor } from './wait.js';
 
 export type HttpOutcome =

@@ -3,7 +3,7 @@ import { Agent } from 'node:http';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { createPostgresDatabase, postgresAvailable, tempDir } from '../helpers/backends.js';
-import { httpCall, logFileLines, waitFor } from '../helpers/reliability.js';
+import { httpCall, jsonLogLines, logFileLines, waitFor } from '../helpers/reliability.js';
 import { inParallel, type ServerProcess, startServer } from '../helpers/server-process.js';
 
 // Many replicas, one database: 1,000 creates, 64 at a time, spread round-robin over the replicas,
@@ -82,18 +82,8 @@ async function assertConsistent(servers: ServerProcess[], result: Awaited<Return
   }
 }
 
-type LogLine = Record<string, unknown>;
-
-/** The complete JSON lines of a server's console output so far (the last may still be arriving). */
-const consoleLines = (output: string): LogLine[] =>
-  output
-    .split('\n')
-    .slice(0, -1)
-    .filter((line) => line.startsWith('{'))
-    .map((line) => JSON.parse(line) as LogLine);
-
 /** How many processes wrote a line whose message includes `text`. */
-const processesLogging = (lines: LogLine[], text: string): number =>
+const processesLogging = (lines: Array<Record<string, unknown>>, text: string): number =>
   new Set(lines.filter((line) => String(line.message).includes(text)).map((line) => line.pid)).size;
 
 async function stopAll(servers: ServerProcess[]) {
@@ -131,7 +121,7 @@ describe('scale-out', { timeout: 240_000 }, () => {
     t.after(() => server.stop('SIGKILL'));
     // /healthz answers once one worker listens. The load's kept-alive connections are all opened
     // at its start, so it waits for the second worker, or on a busy machine the first gets them all.
-    const listening = () => processesLogging(consoleLines(server.output()), 'Listening on') === 2;
+    const listening = () => processesLogging(jsonLogLines(server.output()), 'Listening on') === 2;
     await waitFor(listening, 20_000, 'both workers listening');
     await assertConsistent([server], await hammer([server]));
     await stopAll([server]);

@@ -10,21 +10,15 @@ import SqliteDatabase from 'better-sqlite3';
 import { tempDir } from '../helpers/backends.js';
 import { compiledModule } from '../helpers/compiled.js';
 import { rawExchange } from '../helpers/http.js';
+import { jsonLogLines } from '../helpers/reliability.js';
 import { startServer } from '../helpers/server-process.js';
 import { waitFor } from '../helpers/wait.js';
 
 // The real process (src/server.ts compiled, see helpers/compiled.ts), as operators run it: folders, migrations,
 // both log destinations, the raw 405 for unknown methods, graceful stop, bad configuration, workers.
 
-type Line = Record<string, unknown>;
 /** A busy machine can be slow to start a process: a generous bound, which costs nothing when it is fast. */
 const STARTUP_MS = 60_000;
-const jsonLines = (text: string): Line[] =>
-  text
-    .split('\n')
-    .filter((line) => line.startsWith('{'))
-    .map((line) => JSON.parse(line) as Line);
-
 /**
  * Runs the server until it exits by itself; its exit code and standard error. Its ports are free
  * ones unless `env` names them: the default 8000 may be taken (bundle.test.ts takes it on purpose).
@@ -93,8 +87,8 @@ describe('the server process', { timeout: 300_000 }, () => {
       sqlite.close();
     }
 
-    const console = jsonLines(server.output());
-    const file = jsonLines(readFileSync(logPath, 'utf8'));
+    const console = jsonLogLines(server.output());
+    const file = jsonLogLines(readFileSync(logPath, 'utf8'));
     for (const [name, lines] of [
       ['stderr', console],
       ['log file', file],
@@ -221,7 +215,7 @@ describe('the server process', { timeout: 300_000 }, () => {
       assert.ok(lines.at(-1)?.startsWith(line), stderr);
       assert.equal(lines.filter((text) => text.startsWith('Cannot start')).length, 1, stderr);
       assert.doesNotMatch(stderr, /\n\s+at |Error:|s3cret-pw/, 'no stack trace, no password');
-      const [first] = jsonLines(stderr);
+      const [first] = jsonLogLines(stderr);
       assert.match(
         String(first?.message),
         /^pricebook on http:\/\/.+ \(page\) and .+\/api\/docs\/ \(API docs\); database: /,
@@ -244,7 +238,7 @@ describe('the server process', { timeout: 300_000 }, () => {
       failures[0] as string,
       /the address is already in use .*\(workers failed to start 5 times in a row\)$/,
     );
-    const retries = jsonLines(stderr).filter((line) => line.message === 'A worker could not start; trying again');
+    const retries = jsonLogLines(stderr).filter((line) => line.message === 'A worker could not start; trying again');
     assert.deepEqual(
       retries.map((line) => line.retry_in_ms),
       [250, 500, 1000, 2000],
@@ -289,7 +283,7 @@ describe('the server process', { timeout: 300_000 }, () => {
     t.after(() => server.stop('SIGKILL'));
     const pidsThatAnswered = () =>
       new Set(
-        jsonLines(server.output())
+        jsonLogLines(server.output())
           .filter((line) => String(line.message).startsWith('[RESPONSE] GET /api/items/'))
           .map((line) => line.pid),
       );
