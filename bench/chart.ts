@@ -3,7 +3,8 @@ import { fileURLToPath } from 'node:url';
 
 // bench/results.svg: pricebook's requests per CPU-second as a multiple of its reference server's
 // (SQLite: the in-memory ceiling; PostgreSQL: the PostgreSQL floor), per scenario, backend and
-// load shape, with each target marked. Plain SVG, no dependencies.
+// load shape, with each target marked. Plain SVG, no dependencies. The scale is logarithmic:
+// the ratios span from a fifth of the reference to fifty times it, and the targets sit near 1×.
 // Standalone: node --import tsx bench/chart.ts [bench/results.json] [bench/results.svg]
 
 export interface ChartInput {
@@ -40,10 +41,11 @@ export function renderChart(results: ChartInput): string {
   const plotH = 280;
   const width = Math.max(760, left + scenarios.length * groupW + 30);
   const height = top + plotH + 96;
-  const max = Math.max(1, ...rows.flatMap((r) => [r.ratioCpu, r.target]).filter(Number.isFinite));
-  const step = max > 2.5 ? 0.5 : 0.25;
-  const scaleMax = Math.ceil(max / step) * step;
-  const y = (v: number) => top + plotH - (Math.min(v, scaleMax) / scaleMax) * plotH;
+  const { low, high, ticks } = logScale(rows.flatMap((r) => [r.ratioCpu, r.target]));
+  const y = (v: number) => {
+    const clamped = Math.min(Math.max(v, low), high);
+    return top + plotH - (Math.log10(clamped / low) / Math.log10(high / low)) * plotH;
+  };
   const shapeName = (c: number | undefined) => (c === undefined ? '' : ` @ ${c} conn`);
   const color = (backend: string, shape: number) => COLORS[backend]?.[shape % 2] ?? (shape % 2 ? '#bbb' : '#777');
   const references = backends.map((backend) => {
@@ -56,13 +58,14 @@ export function renderChart(results: ChartInput): string {
     `<title>pricebook ÷ reference server (${esc(references.join(', '))}), requests per server CPU-second</title>`,
     `<rect width="100%" height="100%" fill="#fff"/>`,
     `<text x="${left}" y="20" font-size="15" font-weight="bold">pricebook ÷ reference server — requests per server CPU-second</text>`,
-    `<text x="${left}" y="38" fill="#333">${esc(references.join(' · '))}</text>`,
+    `<text x="${left}" y="38" fill="#333">${esc(references.join(' · '))} · logarithmic scale</text>`,
     `<text x="${left}" y="56" fill="#555">${esc(`${results.date.slice(0, 10)} · ${results.machine.cpuModel} · nproc ${results.machine.nproc} · Node ${results.machine.node} · ${results.command}`)}</text>`,
   );
-  for (let v = 0; v <= scaleMax + 1e-9; v += step) {
+  for (const v of ticks) {
+    const stroke = v === low ? '#000' : v === 1 ? '#999' : '#e4e4e4';
     out.push(
-      `<line x1="${left}" x2="${width - 20}" y1="${y(v)}" y2="${y(v)}" stroke="${v === 0 ? '#000' : '#e4e4e4'}"/>`,
-      `<text x="${left - 8}" y="${y(v) + 4}" text-anchor="end">${v.toFixed(2)}×</text>`,
+      `<line x1="${left}" x2="${width - 20}" y1="${y(v)}" y2="${y(v)}" stroke="${stroke}"/>`,
+      `<text x="${left - 8}" y="${y(v) + 4}" text-anchor="end">${v}×</text>`,
     );
   }
   scenarios.forEach((s, i) => {
@@ -78,8 +81,8 @@ export function renderChart(results: ChartInput): string {
         target = row.target;
         const x = xb + k * barW;
         out.push(
-          `<rect x="${x}" y="${y(row.ratioCpu)}" width="${barW - 3}" height="${y(0) - y(row.ratioCpu)}" fill="${color(backend, k)}"><title>${esc(`${backend} ${row.label}${shapeName(connections)}: ${row.ratioCpu.toFixed(3)}× the ${row.reference ?? 'ceiling'} (req/s ${row.ratioRps.toFixed(3)}×), target ${row.target}×`)}</title></rect>`,
-          `<text x="${x + (barW - 3) / 2}" y="${y(row.ratioCpu) - 4}" text-anchor="middle" font-size="9"${row.ratioCpu >= row.target ? '' : ' fill="#c00" font-weight="bold"'}>${row.ratioCpu.toFixed(2)}</text>`,
+          `<rect x="${x}" y="${y(row.ratioCpu)}" width="${barW - 3}" height="${y(low) - y(row.ratioCpu)}" fill="${color(backend, k)}"><title>${esc(`${backend} ${row.label}${shapeName(connections)}: ${row.ratioCpu.toFixed(3)}× the ${row.reference ?? 'ceiling'} (req/s ${row.ratioRps.toFixed(3)}×), target ${row.target}×`)}</title></rect>`,
+          `<text x="${x + (barW - 3) / 2}" y="${y(row.ratioCpu) - 4}" text-anchor="middle" font-size="9"${row.ratioCpu >= row.target ? '' : ' fill="#c00" font-weight="bold"'}>${ratioLabel(row.ratioCpu, row.target)}</text>`,
         );
       });
       if (target !== undefined) {
@@ -117,6 +120,23 @@ export function renderChart(results: ChartInput): string {
     '</svg>',
   );
   return `${out.join('\n')}\n`;
+}
+
+/** Two decimals, or three where two would round a miss up to its target (0.795 against 0.8). */
+const ratioLabel = (ratio: number, target: number) =>
+  ratio < target && Number(ratio.toFixed(2)) >= target ? ratio.toFixed(3) : ratio.toFixed(2);
+
+/** Whole powers of ten around every value and 1×, with a line at 1, 2 and 5 of each power. */
+function logScale(values: number[]): { low: number; high: number; ticks: number[] } {
+  const positive = values.filter((v) => Number.isFinite(v) && v > 0);
+  const low = 10 ** Math.floor(Math.log10(Math.min(1, ...positive)));
+  const high = Math.max(10 ** Math.ceil(Math.log10(Math.max(1, ...positive))), low * 10);
+  const ticks: number[] = [];
+  for (let power = low; power < high; power *= 10) {
+    for (const step of [1, 2, 5]) ticks.push(Number((power * step).toPrecision(1)));
+  }
+  ticks.push(Number(high.toPrecision(1)));
+  return { low: ticks[0] as number, high: ticks.at(-1) as number, ticks };
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
