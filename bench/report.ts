@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { cpus, type as osType, release, totalmem } from 'node:os';
+import { ratioText } from './chart.js';
 import { HAS_TASKSET, type Measurement, median, NPROC, type Scenario } from './lib.js';
 import type { Run } from './rounds.js';
 
@@ -142,7 +143,7 @@ export function renderScenarioTables(rows: Row[], shapes: number[]): string[] {
     const first = group[0] as Row;
     const cells = shapes.map((c) => {
       const r = group.find((g) => g.connections === c);
-      return r ? `${fmt(r.ratioCpu, 2)} ${r.met ? '✓' : '✗'}` : '–';
+      return r ? `${ratioText(r.ratioCpu, r.target)} ${r.met ? '✓' : '✗'}` : '–';
     });
     lines.push(
       `| ${first.backend} | ${first.label} | ${first.reference} | ≥ ${first.target} | ${cells.join(' | ')} | ${group.every((r) => r.met) ? '✓' : '✗'} |`,
